@@ -1,10 +1,21 @@
 package io.lifeboat.storage;
 
+import io.lifeboat.storage.raw.RawImage;
+
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /** Opens disk images, detecting their format from their contents. */
 public final class DiskImages {
+
+    private static final byte[] SPARSE_MAGIC = {'K', 'D', 'M', 'V'};
+    private static final byte[] COWD_MAGIC = {'C', 'O', 'W', 'D'};
+    private static final byte[] QCOW_MAGIC = {'Q', 'F', 'I', (byte) 0xfb};
+    private static final byte[] DESCRIPTOR_MAGIC = "# Disk DescriptorFile".getBytes(StandardCharsets.US_ASCII);
 
     private DiskImages() {
     }
@@ -17,6 +28,45 @@ public final class DiskImages {
      *                              and the field
      */
     public static DiskImage open(Path file) throws IOException {
-        throw new UnsupportedOperationException("image formats arrive with the storage image engine");
+        ImageFormat format = detect(file);
+        switch (format) {
+            case VMDK:
+                return io.lifeboat.storage.vmdk.VmdkImage.open(file);
+            case QCOW2:
+                throw new ImageFormatException(file, "magic: qcow2 images are not supported");
+            default:
+                return RawImage.open(file);
+        }
+    }
+
+    /** Tells the container format of {@code file} from its first bytes, without interpreting anything else. */
+    public static ImageFormat detect(Path file) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(DESCRIPTOR_MAGIC.length);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+                // keep reading until full or end of file
+            }
+        }
+        byte[] b = new byte[head.position()];
+        head.flip().get(b);
+        if (startsWith(b, SPARSE_MAGIC) || startsWith(b, COWD_MAGIC) || startsWith(b, DESCRIPTOR_MAGIC)) {
+            return ImageFormat.VMDK;
+        }
+        if (startsWith(b, QCOW_MAGIC)) {
+            return ImageFormat.QCOW2;
+        }
+        return ImageFormat.RAW;
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        if (b.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }
