@@ -1,6 +1,7 @@
 package io.lifeboat.storage;
 
 import io.lifeboat.storage.raw.RawImage;
+import io.lifeboat.storage.vmdk.VmdkImage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ public final class DiskImages {
         ImageFormat format = detect(file);
         switch (format) {
             case VMDK:
-                return io.lifeboat.storage.vmdk.VmdkImage.open(file);
+                return VmdkImage.open(file);
             case QCOW2:
                 throw new ImageFormatException(file, "magic: qcow2 images are not supported");
             default:

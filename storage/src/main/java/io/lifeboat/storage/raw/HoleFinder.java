@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Lists the data extents of a file with {@code lseek(SEEK_DATA/SEEK_HOLE)} on a libc file descriptor. */
-final class HoleFinder {
+public final class HoleFinder {
 
     private static final int O_RDONLY = 0;
     private static final int SEEK_DATA = 3;
@@ -47,13 +47,21 @@ final class HoleFinder {
      * Returns the data extents of {@code file} below {@code size} as pairs {start, end}, ascending. When the file
      * system cannot tell holes from data, the whole file is one extent.
      */
-    static List<long[]> dataExtents(Path file, long size) throws IOException {
+    public static List<long[]> dataExtents(Path file, long size) throws IOException {
+        return dataExtents(file, 0, size);
+    }
+
+    /**
+     * Returns the data extents of {@code file} inside [{@code from}, {@code size}) as pairs {start, end}, ascending
+     * and clipped to that window. When the file system cannot tell holes from data, the whole window is data.
+     */
+    public static List<long[]> dataExtents(Path file, long from, long size) throws IOException {
         List<long[]> out = new ArrayList<>();
-        if (size == 0) {
+        if (size <= from) {
             return out;
         }
         if (LIBC == null) {
-            out.add(new long[] {0, size});
+            out.add(new long[] {from, size});
             return out;
         }
         int fd;
@@ -63,7 +71,7 @@ final class HoleFinder {
             throw new IOException(file + ": open for SEEK_DATA failed (errno " + e.getErrorCode() + ")", e);
         }
         try {
-            long pos = 0;
+            long pos = from;
             while (pos < size) {
                 long data;
                 try {
@@ -73,7 +81,7 @@ final class HoleFinder {
                         break;
                     }
                     out.clear();
-                    out.add(new long[] {0, size});
+                    out.add(new long[] {from, size});
                     return out;
                 }
                 if (data >= size) {
