@@ -1,0 +1,188 @@
+package io.lifeboat.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.vmware.vim25.ManagedObjectReference;
+import com.vmware.vim25.TaskInfo;
+import com.vmware.vim25.TaskInfoState;
+import com.vmware.vim25.VirtualDevice;
+import com.vmware.vim25.VirtualDisk;
+import com.vmware.vim25.VirtualDiskFlatVer2BackingInfo;
+import com.vmware.vim25.VirtualE1000;
+import com.vmware.vim25.VirtualMachinePowerState;
+import com.vmware.vim25.VirtualMachineSnapshotTree;
+import com.vmware.vim25.mo.ComputeResource;
+import com.vmware.vim25.mo.Datacenter;
+import com.vmware.vim25.mo.HostSystem;
+import com.vmware.vim25.mo.InventoryNavigator;
+import com.vmware.vim25.mo.ManagedEntity;
+import com.vmware.vim25.mo.ServiceInstance;
+import com.vmware.vim25.mo.Task;
+import com.vmware.vim25.mo.VirtualMachine;
+import com.vmware.vim25.mo.VirtualMachineSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What vijava 5.1 must be able to do against a simulated VMware host, run against each way of hosting the simulator.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class VmwareSimulatorContractIT {
+
+    /** The narrow property paths Lifeboat reads; the whole {@code config} carries fields vijava 5.1 does not know. */
+    static final String[] VM_PATHS = {
+        "name", "config.files.vmPathName", "config.version", "config.guestId", "runtime.powerState",
+        "config.hardware.device"
+    };
+
+    private VmwareSimulator simulator;
+    private ServiceInstance si;
+
+    /** Starts the simulator under test with two VMs, vm0 and vm1. */
+    abstract VmwareSimulator startSimulator(VmwareSimulatorOptions options) throws Exception;
+
+    @BeforeAll
+    void start() throws Exception {
+        simulator = startSimulator(VmwareSimulatorOptions.esxi(2));
+        si = connect(simulator);
+    }
+
+    @AfterAll
+    void stop() {
+        if (si != null) {
+            si.getServerConnection().logout();
+        }
+        if (simulator != null) {
+            simulator.close();
+        }
+    }
+
+    static ServiceInstance connect(VmwareSimulator simulator) throws Exception {
+        VmwareSimulatorOptions o = simulator.options();
+        return new ServiceInstance(simulator.sdkUrl().toURL(), o.username(), o.password(), true);
+    }
+
+    @Test
+    void vijavaListsTheInventoryThroughNarrowPropertyPaths() throws Exception {
+        assertThat(si.getAboutInfo().getApiType()).isEqualTo("HostAgent");
+
+        Map<String, Hashtable<?, ?>> vms = Arrays.stream(vms())
+                .map(this::properties)
+                .collect(java.util.stream.Collectors.toMap(p -> (String) p.get("name"), p -> p));
+
+        assertThat(vms).containsKeys("vm0", "vm1");
+        Hashtable<?, ?> vm0 = vms.get("vm0");
+        assertThat(vm0.get("config.files.vmPathName")).isEqualTo("[datastore1] vm0/vm0.vmx");
+        assertThat(vm0.get("config.version")).isEqualTo("vmx-07");
+        assertThat(vm0.get("config.guestId")).isEqualTo("otherLinuxGuest");
+        assertThat(vm0.get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
+        List<VirtualDevice> devices = List.of((VirtualDevice[]) vm0.get("config.hardware.device"));
+        assertThat(devices).filteredOn(VirtualE1000.class::isInstance).hasSize(1);
+        assertThat(devices).filteredOn(VirtualDisk.class::isInstance).singleElement()
+                .extracting(d -> ((VirtualDiskFlatVer2BackingInfo) d.getBacking()).getFileName())
+                .isEqualTo("[datastore1] vm0/vm0.vmdk");
+        assertThat(simulator.datastoreFileExists("vm0/vm0.vmx")).isTrue();
+    }
+
+    @Test
+    void vijavaPowersOffUnregistersRegistersPowersOnAndSnapshots() throws Exception {
+        VirtualMachine vm = vm("vm1").orElseThrow();
+
+        assertSucceeded(vm.powerOffVM_Task());
+        assertThat(properties(vm("vm1").orElseThrow()).get("runtime.powerState"))
+                .isEqualTo(VirtualMachinePowerState.poweredOff);
+
+        vm.unregisterVM();
+        assertThat(vm("vm1")).isEmpty();
+        assertThat(simulator.datastoreFileExists("vm1/vm1.vmx")).as("unregister keeps the files").isTrue();
+
+        VirtualMachine registered = register("[datastore1] vm1/vm1.vmx", "vm1");
+        Hashtable<?, ?> props = properties(registered);
+        assertThat(props.get("config.files.vmPathName")).isEqualTo("[datastore1] vm1/vm1.vmx");
+        assertThat(props.get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOff);
+
+        assertSucceeded(registered.powerOnVM_Task(null));
+        assertThat(properties(registered).get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
+
+        TaskInfo snap = assertSucceeded(registered.createSnapshot_Task("lifeboat-cycle", "replication", false, false));
+        VirtualMachineSnapshotTree[] roots = snapshotRoots(registered);
+        assertThat(roots).extracting(VirtualMachineSnapshotTree::getName).containsExactly("lifeboat-cycle");
+        ManagedObjectReference snapRef = (ManagedObjectReference) snap.getResult();
+        assertThat(roots[0].getSnapshot().getVal()).isEqualTo(snapRef.getVal());
+
+        assertSucceeded(new VirtualMachineSnapshot(si.getServerConnection(), snapRef).removeSnapshot_Task(false));
+        assertThat(snapshotRoots(registered)).isNullOrEmpty();
+    }
+
+    @Test
+    void vijavaRegistersAVmWhoseFilesWereCopiedIntoTheDatastore() throws Exception {
+        // What failover does on a VMware standby: materialise the VM's folder, then RegisterVM.
+        simulator.writeDatastoreFile("web/web.vmx", """
+                .encoding = "UTF-8"
+                config.version = "8"
+                virtualHW.version = "7"
+                displayName = "web"
+                guestOS = "other26xlinux"
+                ide0:0.fileName = "web.vmdk"
+                ethernet0.addressType = "static"
+                ethernet0.address = "00:50:56:00:00:2a"
+                """.getBytes(StandardCharsets.UTF_8));
+        simulator.writeDatastoreFile("web/web.nvram", new byte[0]);
+        simulator.writeDatastoreFile("web/vmware.log", new byte[0]);
+
+        VirtualMachine web = register("[datastore1] web/web.vmx", "web");
+
+        assertThat(vm("web")).isPresent();
+        assertThat(properties(web).get("config.files.vmPathName")).isEqualTo("[datastore1] web/web.vmx");
+        assertSucceeded(web.powerOnVM_Task(null));
+        assertThat(properties(web).get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
+    }
+
+    private VirtualMachine register(String vmxPath, String name) throws Exception {
+        Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
+        HostSystem host = (HostSystem) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")[0];
+        ComputeResource compute = (ComputeResource) host.getParent();
+        TaskInfo info = assertSucceeded(dc.getVmFolder().registerVM_Task(vmxPath, name, false, compute.getResourcePool(), host));
+        return new VirtualMachine(si.getServerConnection(), (ManagedObjectReference) info.getResult());
+    }
+
+    private ManagedEntity[] vms() throws Exception {
+        return new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine");
+    }
+
+    private Optional<VirtualMachine> vm(String name) throws Exception {
+        return Optional.ofNullable((VirtualMachine) new InventoryNavigator(si.getRootFolder())
+                .searchManagedEntity("VirtualMachine", name));
+    }
+
+    private Hashtable<?, ?> properties(ManagedEntity vm) {
+        try {
+            return vm.getPropertiesByPaths(VM_PATHS);
+        } catch (Exception e) {
+            throw new AssertionError("reading " + String.join(", ", VM_PATHS) + " of " + vm.getMOR().getVal(), e);
+        }
+    }
+
+    private static VirtualMachineSnapshotTree[] snapshotRoots(VirtualMachine vm) throws Exception {
+        return (VirtualMachineSnapshotTree[]) vm.getPropertiesByPaths(new String[] {"snapshot.rootSnapshotList"})
+                .get("snapshot.rootSnapshotList");
+    }
+
+    private static TaskInfo assertSucceeded(Task task) throws Exception {
+        task.waitForTask(50, 50);
+        TaskInfo info = task.getTaskInfo();
+        assertThat(info.getState())
+                .as("task %s %s: %s", info.getDescriptionId(), info.getKey(),
+                        info.getError() == null ? "" : info.getError().getLocalizedMessage())
+                .isEqualTo(TaskInfoState.success);
+        return info;
+    }
+}
