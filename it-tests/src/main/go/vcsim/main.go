@@ -58,7 +58,7 @@ func main() {
 	flag.StringVar(&o.password, "password", "lifeboat", "password accepted by Login")
 	flag.StringVar(&o.datastoreDir, "datastore-dir", "/var/lib/vmware/datastore1", "directory that holds the datastore's VM folders")
 	flag.StringVar(&o.datastoreName, "datastore-name", "datastore1", "name of the datastore")
-	flag.IntVar(&o.vms, "vm", 0, "number of VMs (vm0, vm1, ...) to create and power on at start, besides those found in the datastore")
+	flag.IntVar(&o.vms, "vm", 0, "number of VMs (vm0, vm1, ...) to create and power on at start unless their folders exist; folders found in the datastore are registered")
 	flag.StringVar(&o.product, "product", "esxi", "product to present: esxi (ESXi, API 5.1 era) or server2 (VMware Server 2.0.2)")
 	flag.BoolVar(&o.noHwVirt, "no-hw-virt", false, "report a CPU without VT-x/AMD-V")
 	flag.BoolVar(&o.only32Bit, "32bit-only", false, "report a CPU without long mode (32-bit guests only)")
@@ -190,7 +190,11 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 	}
 
 	for i := 0; i < o.vms; i++ {
-		if err := createVM(ctx, c, folders, pool, host, o.datastoreName, fmt.Sprintf("vm%d", i)); err != nil {
+		name := fmt.Sprintf("vm%d", i)
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			continue // created by an earlier run on this datastore, and registered above
+		}
+		if err := createVM(ctx, c, folders, pool, host, o.datastoreName, name); err != nil {
 			return err
 		}
 	}
@@ -221,17 +225,16 @@ func createVM(ctx context.Context, c *vim25.Client, folders *object.DatacenterFo
 		NumCPUs:  1,
 		Files:    &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s]", ds)},
 	}
-	var devices object.VirtualDeviceList
-	ide, err := devices.CreateIDEController()
+	// The disk goes on the IDE controller every simulated VM has (key 200), as ide0:0.
+	defaults := object.VirtualDeviceList(esx.VirtualDevice)
+	ide, err := defaults.FindIDEController("")
 	if err != nil {
-		return fmt.Errorf("%s: IDE controller: %w", name, err)
+		return fmt.Errorf("%s: default IDE controller: %w", name, err)
 	}
-	devices = append(devices, ide)
-	disk := devices.CreateDisk(ide.(types.BaseVirtualController), types.ManagedObjectReference{},
-		fmt.Sprintf("[%s] %s/%s.vmdk", ds, name, name))
+	disk := defaults.CreateDisk(ide, types.ManagedObjectReference{}, fmt.Sprintf("[%s] %s/%s.vmdk", ds, name, name))
 	disk.CapacityInKB = 1024
 	nic := esx.EthernetCard
-	devices = append(devices, disk, &nic)
+	devices := object.VirtualDeviceList{disk, &nic}
 	config.DeviceChange, err = devices.ConfigSpec(types.VirtualDeviceConfigSpecOperationAdd)
 	if err != nil {
 		return fmt.Errorf("%s: device spec: %w", name, err)
