@@ -1,0 +1,65 @@
+package io.lifeboat.storage;
+
+import io.lifeboat.storage.raw.RawImageWriter;
+import io.lifeboat.storage.vmdk.VmdkSparseWriter;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * Materialises a disk image from guest-visible bytes written in ascending offset order: a VMDK monolithicSparse or
+ * a sparse raw file. All-zero grains are skipped (they stay unallocated holes). The image is built under a temporary
+ * name next to the target; {@link #close()} finishes its metadata, fsyncs it and renames it into place, so a crash
+ * never leaves a half-written file under the target name. Instances are not thread-safe.
+ */
+public interface ImageWriter extends Closeable {
+
+    /**
+     * Starts writing an image of {@code capacity} bytes to {@code target}.
+     *
+     * @param format      {@link ImageFormat#VMDK} (monolithicSparse) or {@link ImageFormat#RAW}
+     * @param adapterType VMDK {@code ddb.adapterType} ({@code ide}, {@code lsilogic}, {@code buslogic},
+     *                    {@code legacyESX}, {@code lsisas1068}, {@code pvscsi}); null means {@code ide}; ignored for raw
+     */
+    static ImageWriter create(Path target, ImageFormat format, long capacity, String adapterType)
+            throws IOException {
+        switch (format) {
+            case VMDK:
+                return VmdkSparseWriter.create(target, capacity, adapterType == null ? "ide" : adapterType);
+            case RAW:
+                return RawImageWriter.create(target, capacity);
+            default:
+                throw new IllegalArgumentException("cannot write " + format + " images");
+        }
+    }
+
+    /** The file the image will have once {@link #close()} succeeds. */
+    Path target();
+
+    /** Guest-visible size in bytes (for VMDK rounded up to whole sectors). */
+    long capacity();
+
+    /** The grain size in bytes: all-zero grains of this size are not stored. */
+    int grainSize();
+
+    /**
+     * Writes the bytes of {@code data} (position to limit) at guest offset {@code offset}; {@code data} is consumed.
+     * Offsets must not go backwards: each write starts at or after the end of the previous one. Bytes never written
+     * read as zeros.
+     *
+     * @throws IllegalArgumentException when the write goes backwards or past the capacity
+     */
+    void write(long offset, ByteBuffer data) throws IOException;
+
+    /**
+     * Finishes the metadata, fsyncs the file, renames it to {@link #target()} and fsyncs the directory. If a write
+     * failed or {@link #abort()} was called, removes the temporary file instead (and throws for a failed write).
+     */
+    @Override
+    void close() throws IOException;
+
+    /** Discards the image being written: the temporary file is removed and the target is left untouched. */
+    void abort() throws IOException;
+}
