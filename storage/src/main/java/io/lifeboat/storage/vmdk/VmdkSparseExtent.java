@@ -53,7 +53,8 @@ public final class VmdkSparseExtent implements VmdkExtent {
         this.file = file;
         this.channel = channel;
         this.header = header;
-        this.line = line;
+        this.line = line != null ? line
+                : new VmdkExtentLine("RW", size / 512, "SPARSE", String.valueOf(file.getFileName()), 0);
         this.size = size;
         this.fileSize = fileSize;
         this.grainBytes = header.grainBytes();
