@@ -1,0 +1,90 @@
+package io.lifeboat.coordinator.health;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Remembers when this coordinator last received anything from each host, and what each agent last reported about
+ * hearing from the other voters; answers which voters have not heard from a host for longer than a threshold.
+ *
+ * <p>Times are the coordinator's monotonic nanoseconds at <em>receipt</em>, so that the coordinator's count of a
+ * lease always ends after the agent's (the agent counts from sending). A host never heard from since this tracker
+ * started counts as heard at the start: a restarted coordinator waits a whole TTL before it declares anything.
+ */
+public final class HeartbeatTracker {
+
+    private record PeerReport(long receivedNanos, long sinceLastHeardNanos) {
+    }
+
+    private final String selfVoterId;
+    private final long startNanos;
+    private final long peerReportFreshNanos;
+    private final Map<String, Long> lastHeardNanos = new HashMap<>();
+    /** observer host id -> observed voter id -> the observer's latest report. */
+    private final Map<String, Map<String, PeerReport>> reports = new HashMap<>();
+
+    /**
+     * Creates a tracker for the coordinator voter {@code selfVoterId}, started at {@code startNanos}.
+     *
+     * @param peerReportFreshNanos reports older than this are not counted as votes
+     */
+    public HeartbeatTracker(String selfVoterId, long startNanos, long peerReportFreshNanos) {
+        this.selfVoterId = Objects.requireNonNull(selfVoterId, "selfVoterId");
+        this.startNanos = startNanos;
+        this.peerReportFreshNanos = peerReportFreshNanos;
+    }
+
+    /** The coordinator's own voter id. */
+    public String selfVoterId() {
+        return selfVoterId;
+    }
+
+    /**
+     * Records a heartbeat (or any envelope) from {@code hostId} received at {@code receivedNanos}, with the time
+     * since the sender last heard from each other voter, by the sender's own clock.
+     */
+    public void onHeartbeat(String hostId, long receivedNanos, Map<String, Long> sinceLastHeardNanosByVoter) {
+        lastHeardNanos.merge(hostId, receivedNanos, Math::max);
+        Map<String, PeerReport> byObserved = reports.computeIfAbsent(hostId, h -> new HashMap<>());
+        sinceLastHeardNanosByVoter.forEach((voter, since) -> {
+            PeerReport previous = byObserved.get(voter);
+            if (previous == null || previous.receivedNanos() <= receivedNanos) {
+                byObserved.put(voter, new PeerReport(receivedNanos, Math.max(0, since)));
+            }
+        });
+    }
+
+    /** How long the coordinator itself has not heard from {@code hostId}. */
+    public long silenceNanos(String hostId, long nowNanos) {
+        return nowNanos - lastHeardNanos.getOrDefault(hostId, startNanos);
+    }
+
+    /**
+     * The voters other than {@code hostId}, among {@code voters}, that have provably not heard from it for longer
+     * than {@code thresholdNanos}: this coordinator by its own count, a peer agent by a report received within the
+     * freshness window that says so.
+     */
+    public List<String> votersSilentOn(String hostId, List<String> voters, long nowNanos, long thresholdNanos) {
+        List<String> agreeing = new ArrayList<>();
+        for (String voter : voters) {
+            if (voter.equals(hostId)) {
+                continue;
+            }
+            if (voter.equals(selfVoterId)) {
+                if (silenceNanos(hostId, nowNanos) > thresholdNanos) {
+                    agreeing.add(voter);
+                }
+                continue;
+            }
+            PeerReport report = reports.getOrDefault(voter, Map.of()).get(hostId);
+            if (report != null && nowNanos - report.receivedNanos() <= peerReportFreshNanos
+                    && report.sinceLastHeardNanos() > thresholdNanos) {
+                agreeing.add(voter);
+            }
+        }
+        return agreeing;
+    }
+}

@@ -1,0 +1,240 @@
+package io.lifeboat.coordinator.health;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The host state machine of DESIGN.md ("Who may run a guest"): UP, SUSPECTED after silence, LOST only with a
+ * second signal and a silent majority without the host, recovery after the recovery start; manual failover for hosts
+ * that cannot fence themselves; damping when many hosts fail at once.
+ *
+ * <p>Single-threaded. {@link #evaluate(long)} only reads; states change only through {@link #apply(HostTransition)},
+ * so that the owner can journal each transition before it takes effect and rebuild the table by replay.
+ */
+public final class LeaseTable {
+
+    private static final class Host {
+        final String hostId;
+        boolean canFence;
+        HostState state = HostState.UP;
+        boolean failoverArmed;
+        String notArmedReason = "";
+        long stateSinceNanos = Long.MIN_VALUE;
+        long lostAtNanos = Long.MIN_VALUE;
+        long probeRequestedNanos = Long.MIN_VALUE;
+        long probeResultNanos = Long.MIN_VALUE;
+        boolean probeReachedHost;
+        boolean adminConfirmed;
+
+        Host(String hostId, boolean canFence) {
+            this.hostId = hostId;
+            this.canFence = canFence;
+        }
+    }
+
+    private final LeaseTimers timers;
+    private final VoterPlacement placement;
+    private final HeartbeatTracker tracker;
+    private final Optional<String> placementProblem;
+    private final Map<String, Host> hosts = new TreeMap<>();
+
+    /**
+     * Creates the table; validates the timer order and checks the voter placement.
+     *
+     * @throws IllegalArgumentException when the timers are out of order
+     */
+    public LeaseTable(LeaseTimers timers, VoterPlacement placement, HeartbeatTracker tracker) {
+        this.timers = Objects.requireNonNull(timers, "timers").validate();
+        this.placement = Objects.requireNonNull(placement, "placement");
+        this.tracker = Objects.requireNonNull(tracker, "tracker");
+        this.placementProblem = placement.whyNotArmed();
+    }
+
+    /** The timers in force. */
+    public LeaseTimers timers() {
+        return timers;
+    }
+
+    /** Why automatic failover is not armed on this site at all (voter placement), or empty when it is. */
+    public Optional<String> placementProblem() {
+        return placementProblem;
+    }
+
+    /** Registers (or updates) a host; {@code canFence} is false for hosts with no self-fence and no fence loop. */
+    public void registerHost(String hostId, boolean canFence) {
+        hosts.computeIfAbsent(hostId, id -> new Host(id, canFence)).canFence = canFence;
+    }
+
+    /** Current state of a host. */
+    public HostState state(String hostId) {
+        return host(hostId).state;
+    }
+
+    /** Whether automatic failover of a LOST host's guests may start. */
+    public boolean failoverArmed(String hostId) {
+        Host host = host(hostId);
+        return host.state == HostState.LOST && host.failoverArmed;
+    }
+
+    /** Why a LOST host's failover is not armed; empty otherwise. */
+    public String notArmedReason(String hostId) {
+        return host(hostId).notArmedReason;
+    }
+
+    /** Records the outcome of a probe of {@code hostId} by another agent, received at {@code nowNanos}. */
+    public void onProbeResult(String hostId, long nowNanos, boolean hypervisorApiAnswered, boolean sshAnswered) {
+        Host host = host(hostId);
+        host.probeResultNanos = nowNanos;
+        host.probeReachedHost = hypervisorApiAnswered || sshAnswered;
+    }
+
+    /** Decides the state changes, probes and recoveries due at {@code nowNanos}, without changing anything. */
+    public HealthAssessment evaluate(long nowNanos) {
+        List<HostTransition> transitions = new ArrayList<>();
+        List<ProbeRequest> probes = new ArrayList<>();
+        List<String> recoveryDue = new ArrayList<>();
+        List<String> voters = placement.voters();
+        int majority = VoterPlacement.majority(voters.size());
+        int newlyLost = 0;
+        for (Host host : hosts.values()) {
+            long silence = tracker.silenceNanos(host.hostId, nowNanos);
+            switch (host.state) {
+                case UP, FENCED -> {
+                    if (silence > timers.suspectAfterNanos()) {
+                        transitions.add(new HostTransition(host.hostId, host.state, HostState.SUSPECTED, nowNanos,
+                                silence, List.of(), false, "silent for " + LeaseTimers.show(silence)));
+                        prober(host.hostId, nowNanos).ifPresent(p -> probes.add(new ProbeRequest(host.hostId, p)));
+                    }
+                }
+                case SUSPECTED -> {
+                    if (silence <= timers.suspectAfterNanos()) {
+                        transitions.add(new HostTransition(host.hostId, host.state, HostState.UP, nowNanos, silence,
+                                List.of(), false, "heard again after " + LeaseTimers.show(silence)));
+                        continue;
+                    }
+                    boolean secondSignal = host.probeResultNanos >= host.stateSinceNanos
+                            && host.probeResultNanos != Long.MIN_VALUE && !host.probeReachedHost;
+                    List<String> agreeing = tracker.votersSilentOn(host.hostId, voters, nowNanos,
+                            timers.leaseTtlNanos());
+                    if (secondSignal && agreeing.size() >= majority) {
+                        newlyLost++;
+                        transitions.add(lost(host, nowNanos, silence, agreeing, newlyLost));
+                    } else if (nowNanos - host.probeRequestedNanos >= timers.suspectAfterNanos()
+                            || host.probeRequestedNanos < host.stateSinceNanos) {
+                        prober(host.hostId, nowNanos).ifPresent(p -> probes.add(new ProbeRequest(host.hostId, p)));
+                    }
+                }
+                case LOST -> {
+                    if (silence <= timers.suspectAfterNanos()) {
+                        transitions.add(new HostTransition(host.hostId, host.state, HostState.UP, nowNanos, silence,
+                                List.of(), false, "lost host heard again; its guests stay with their current owner"));
+                    } else if (host.failoverArmed && (host.adminConfirmed || !massFailure(nowNanos))
+                            && tracker.votersSilentOn(host.hostId, voters, nowNanos,
+                            timers.recoveryStartNanos()).size() >= majority) {
+                        recoveryDue.add(host.hostId);
+                    }
+                }
+                case MAINTENANCE -> {
+                    // An admin took the host out of failure detection.
+                }
+            }
+        }
+        return new HealthAssessment(transitions, probes, recoveryDue);
+    }
+
+    private HostTransition lost(Host host, long nowNanos, long silence, List<String> agreeing, int newlyLost) {
+        String why = "";
+        if (placementProblem.isPresent()) {
+            why = "automatic failover not armed: " + placementProblem.get();
+        } else if (!host.canFence) {
+            why = "host " + host.hostId + " cannot fence itself: manual failover only, an admin must confirm it is off";
+        } else if (hosts.size() >= 3) {
+            long recentlyLost = hosts.values().stream()
+                    .filter(h -> h.state == HostState.LOST && h.lostAtNanos != Long.MIN_VALUE
+                            && nowNanos - h.lostAtNanos <= timers.massFailureWindowNanos())
+                    .count() + newlyLost;
+            if (recentlyLost * 2 > hosts.size()) {
+                why = "mass failure: " + recentlyLost + " of " + hosts.size() + " hosts lost within "
+                        + LeaseTimers.show(timers.massFailureWindowNanos())
+                        + "; automatic failover paused, an admin must confirm";
+            }
+        }
+        String reason = "silent for " + LeaseTimers.show(silence) + " to " + agreeing
+                + ", probe reached neither hypervisor API nor SSH" + (why.isEmpty() ? "" : "; " + why);
+        return new HostTransition(host.hostId, HostState.SUSPECTED, HostState.LOST, nowNanos, silence, agreeing,
+                why.isEmpty(), reason);
+    }
+
+    /** Whether more than half of the hosts (of a site with three or more) were lost within the damping window. */
+    private boolean massFailure(long nowNanos) {
+        if (hosts.size() < 3) {
+            return false;
+        }
+        long recentlyLost = hosts.values().stream()
+                .filter(h -> h.state == HostState.LOST && h.lostAtNanos != Long.MIN_VALUE
+                        && nowNanos - h.lostAtNanos <= timers.massFailureWindowNanos())
+                .count();
+        return recentlyLost * 2 > hosts.size();
+    }
+
+    private Optional<String> prober(String hostId, long nowNanos) {
+        return hosts.values().stream()
+                .filter(h -> !h.hostId.equals(hostId) && h.state == HostState.UP
+                        && tracker.silenceNanos(h.hostId, nowNanos) <= timers.suspectAfterNanos())
+                .map(h -> h.hostId)
+                .findFirst();
+    }
+
+    /** Notes that probes were just sent for the given requests, so that they are not repeated every tick. */
+    public void probesSent(List<ProbeRequest> probes, long nowNanos) {
+        for (ProbeRequest probe : probes) {
+            host(probe.hostId()).probeRequestedNanos = nowNanos;
+        }
+    }
+
+    /**
+     * An admin confirms that a LOST host is off (or accepts a mass failure): returns the transition that arms its
+     * failover, to journal and apply.
+     *
+     * @throws IllegalStateException when the host is not LOST
+     */
+    public HostTransition confirmHostOff(String hostId, String user, long nowNanos) {
+        Host host = host(hostId);
+        if (host.state != HostState.LOST) {
+            throw new IllegalStateException("host " + hostId + " is " + host.state + ", not LOST: nothing to confirm");
+        }
+        return new HostTransition(hostId, HostState.LOST, HostState.LOST, nowNanos,
+                tracker.silenceNanos(hostId, nowNanos), List.of(), true, "admin " + user + " confirmed the host is off");
+    }
+
+    /** Applies a journaled transition: the only way a host's state changes. */
+    public void apply(HostTransition transition) {
+        Host host = hosts.computeIfAbsent(transition.hostId(), id -> new Host(id, false));
+        host.state = transition.to();
+        host.stateSinceNanos = transition.atNanos();
+        if (transition.to() == HostState.LOST) {
+            if (transition.from() != HostState.LOST) {
+                host.lostAtNanos = transition.atNanos();
+            }
+            host.failoverArmed = transition.failoverArmed();
+            host.adminConfirmed = transition.from() == HostState.LOST && transition.failoverArmed();
+            host.notArmedReason = transition.failoverArmed() ? "" : transition.reason();
+        } else {
+            host.failoverArmed = false;
+            host.adminConfirmed = false;
+            host.notArmedReason = "";
+        }
+    }
+
+    private Host host(String hostId) {
+        Host host = hosts.get(hostId);
+        if (host == null) {
+            throw new IllegalArgumentException("host " + hostId + " is not registered with the lease table");
+        }
+        return host;
+    }
+}
