@@ -4,6 +4,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import io.lifeboat.lab.cli.LabCommand;
+import io.lifeboat.storage.cli.VmdkCommand;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -114,14 +117,12 @@ public final class Lifeboat implements Callable<Integer> {
                             + "--kill-primary shows a failover.", "issue #6 (coordinator, failover, demo)")),
                     new Subcommand("test", ScriptOnly.of("test", "Install what the tests need and run every unit "
                             + "and integration test.")),
-                    new Subcommand("lab", NotBuilt.of("lab", "Drive the test lab: up N, down, kill H, restart H, "
-                            + "partition H, heal H.", "issue #3 (test lab)")),
+                    new Subcommand("lab", new LabCommand()),
                     new Subcommand("coordinator", NotBuilt.of("coordinator", "Run a coordinator: --config FILE.",
                             "issue #6 (coordinator)")),
                     new Subcommand("agent", NotBuilt.of("agent", "Run an agent: --config FILE.",
                             "issue #5 (agent)")),
-                    new Subcommand("vmdk", NotBuilt.of("vmdk", "Inspect VMDK images: inspect FILE, map FILE.",
-                            "issue #4 (storage)")),
+                    new Subcommand("vmdk", new VmdkCommand()),
                     new Subcommand("store", NotBuilt.of("store", "Manage a restore-point store: backup, list, "
                             + "verify, gc, restore, serve, push.", "issue #4 (storage)")),
                     new Subcommand("status", NotBuilt.of("status", "Show hosts and guests.",
