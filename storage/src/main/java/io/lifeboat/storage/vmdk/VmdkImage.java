@@ -178,6 +178,18 @@ public final class VmdkImage implements DiskImage {
     }
 
     private static VmdkExtent openExtent(Path descriptorFile, VmdkExtentLine line) throws IOException {
+        try {
+            return openExtentFile(descriptorFile, line);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ImageFormatException(descriptorFile, "extent file \"" + VmdkDescriptor.shorten(line.fileName())
+                    + "\" not found", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ImageFormatException(descriptorFile, "extent file \"" + VmdkDescriptor.shorten(line.fileName())
+                    + "\" cannot be opened: " + e.getReason(), e);
+        }
+    }
+
+    private static VmdkExtent openExtentFile(Path descriptorFile, VmdkExtentLine line) throws IOException {
         switch (line.type()) {
             case "ZERO":
                 return new VmdkZeroExtent(line);
@@ -237,6 +249,10 @@ public final class VmdkImage implements DiskImage {
         if (!p.startsWith(dir) || p.equals(dir)) {
             throw new ImageFormatException(descriptorFile, "extent file name \"" + shown
                     + "\" resolves outside the descriptor's directory");
+        }
+        if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isRegularFile(p)) {
+            // Devices, FIFOs and directories are refused before open: a FIFO would block the open itself.
+            throw new ImageFormatException(descriptorFile, "extent file \"" + shown + "\" is not a regular file");
         }
         return p;
     }
