@@ -16,5 +16,5 @@ mkdir -p "$(dirname "$out")"
 cd "$here/vcsim"
 GO111MODULE=off GOPATH=$gopath GOPROXY=off GOFLAGS= CGO_ENABLED=0 \
   GOCACHE=${GOCACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/go-build} \
-  go build -trimpath -o "$out.tmp" .
+  go build -trimpath -ldflags="-s -w" -o "$out.tmp" .
 mv "$out.tmp" "$out"

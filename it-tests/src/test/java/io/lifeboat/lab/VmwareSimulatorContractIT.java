@@ -2,6 +2,7 @@ package io.lifeboat.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.vmware.vim25.HostCpuIdInfo;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.TaskInfo;
 import com.vmware.vim25.TaskInfoState;
@@ -46,13 +47,18 @@ abstract class VmwareSimulatorContractIT {
     private VmwareSimulator simulator;
     private ServiceInstance si;
 
-    /** Starts the simulator under test with two VMs, vm0 and vm1. */
-    abstract VmwareSimulator startSimulator(VmwareSimulatorOptions options) throws Exception;
+    /** Starts a simulator; {@code name} names its host where there is one. */
+    abstract VmwareSimulator startSimulator(String name, VmwareSimulatorOptions options) throws Exception;
 
     @BeforeAll
     void start() throws Exception {
-        simulator = startSimulator(VmwareSimulatorOptions.esxi(2));
+        simulator = startSimulator("vmwareA", VmwareSimulatorOptions.esxi(2));
         si = connect(simulator);
+    }
+
+    /** The simulator all tests of the class share, with vm0 and vm1. */
+    VmwareSimulator simulator() {
+        return simulator;
     }
 
     @AfterAll
@@ -144,6 +150,58 @@ abstract class VmwareSimulatorContractIT {
         assertThat(properties(web).get("config.files.vmPathName")).isEqualTo("[datastore1] web/web.vmx");
         assertSucceeded(web.powerOnVM_Task(null));
         assertThat(properties(web).get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
+    }
+
+    @Test
+    void hostFactsTellAModernHostFromAnOldServerWithoutVirtualizationExtensions() throws Exception {
+        HostCpuIdInfo[] modern = cpuFeatures(si);
+        assertThat(bit(modern, 1, "ecx", 5)).as("VT-x").isTrue();
+        assertThat(bit(modern, 0x80000001, "edx", 29)).as("long mode").isTrue();
+
+        VmwareSimulator old = startSimulator("vmwareOld",
+                VmwareSimulatorOptions.esxi(0).asOldServerWithoutVirtualizationExtensions());
+        try {
+            ServiceInstance oldSi = connect(old);
+            try {
+                assertThat(oldSi.getAboutInfo().getFullName()).isEqualTo("VMware Server 2.0.2 build-203138");
+                HostCpuIdInfo[] features = cpuFeatures(oldSi);
+                assertThat(bit(features, 1, "ecx", 5)).as("VT-x").isFalse();
+                assertThat(bit(features, 0x80000001, "ecx", 2)).as("AMD-V").isFalse();
+                assertThat(bit(features, 0x80000001, "edx", 29)).as("long mode").isFalse();
+            } finally {
+                oldSi.getServerConnection().logout();
+            }
+        } finally {
+            old.close();
+        }
+    }
+
+    static HostCpuIdInfo[] cpuFeatures(ServiceInstance si) throws Exception {
+        HostSystem host = (HostSystem) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")[0];
+        return (HostCpuIdInfo[]) host.getPropertiesByPaths(new String[] {"hardware.cpuFeature"}).get("hardware.cpuFeature");
+    }
+
+    /** Bit {@code n} of a CPUID register as the VI API writes it: 32 digits, bit 31 first, colons every four. */
+    static boolean bit(HostCpuIdInfo[] features, int level, String register, int n) {
+        HostCpuIdInfo leaf = Arrays.stream(features).filter(f -> f.getLevel() == level).findFirst()
+                .orElseThrow(() -> new AssertionError("no CPUID leaf " + Integer.toHexString(level)));
+        String value = switch (register) {
+            case "eax" -> leaf.getEax();
+            case "ebx" -> leaf.getEbx();
+            case "ecx" -> leaf.getEcx();
+            default -> leaf.getEdx();
+        };
+        String bits = value.replace(":", "");
+        return bits.charAt(31 - n) == '1';
+    }
+
+    static Map<String, String> powerStates(ServiceInstance si) throws Exception {
+        Map<String, String> states = new java.util.TreeMap<>();
+        for (ManagedEntity vm : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
+            Hashtable<?, ?> p = vm.getPropertiesByPaths(new String[] {"name", "runtime.powerState"});
+            states.put((String) p.get("name"), p.get("runtime.powerState").toString());
+        }
+        return states;
     }
 
     private VirtualMachine register(String vmxPath, String name) throws Exception {

@@ -6,7 +6,7 @@ package io.lifeboat.lab;
 class VmwareSimulatorProcessIT extends VmwareSimulatorContractIT {
 
     @Override
-    VmwareSimulator startSimulator(VmwareSimulatorOptions options) throws Exception {
+    VmwareSimulator startSimulator(String name, VmwareSimulatorOptions options) throws Exception {
         return VmwareSimulatorProcess.startWithTemporaryDatastore(VmwareSimulatorBinary.locate().ensureBuilt(), options);
     }
 }
