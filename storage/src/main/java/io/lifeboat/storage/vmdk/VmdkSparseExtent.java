@@ -27,6 +27,12 @@ public final class VmdkSparseExtent implements VmdkExtent {
     private static final byte[] ZEROS = new byte[64 * 1024];
     /** Most grain table entries loaded for one extent (512 MiB of tables, an 8 TiB disk at 64 KiB grains). */
     static final long MAX_TABLE_ENTRIES = 1L << 27;
+    private static final long HEADER = -1;
+    private static final long FOOTER = -2;
+    private static final long DESCRIPTOR = -3;
+    private static final long GD = -4;
+    private static final long RGD = -5;
+    private static final long REDUNDANT = 1L << 40;
 
     private final Path file;
     private final FileChannel channel;
@@ -76,10 +82,10 @@ public final class VmdkSparseExtent implements VmdkExtent {
         long fileSize = channel.size();
         VmdkSparseHeader h = header;
         List<long[]> meta = new ArrayList<>();
-        meta.add(new long[] {0, VmdkSparseHeader.SIZE, -1});
+        meta.add(new long[] {0, VmdkSparseHeader.SIZE, HEADER});
         if (h.gdOffset() == VmdkSparseHeader.GD_AT_END) {
             h = readFooter(file, channel, fileSize, header);
-            meta.add(new long[] {fileSize - 1536, fileSize, -1});
+            meta.add(new long[] {fileSize - 1536, fileSize, FOOTER});
         }
         long sizeSectors = line != null ? line.sectors() : h.capacitySectors();
         if (sizeSectors > h.capacitySectors()) {
@@ -93,7 +99,7 @@ public final class VmdkSparseExtent implements VmdkExtent {
                 throw new ImageFormatException(file, "descriptor offset " + h.descriptorOffset() + " sectors + size "
                         + h.descriptorSize() + " sectors beyond end of file (" + fileSize + " bytes)");
             }
-            meta.add(new long[] {ds, de, -1});
+            meta.add(new long[] {ds, de, DESCRIPTOR});
         }
         long gdEntries = h.gdEntries();
         long gdBytes = gdEntries * 4;
@@ -107,16 +113,16 @@ public final class VmdkSparseExtent implements VmdkExtent {
                     + h.capacitySectors() + " sectors) larger than the file (" + fileSize + " bytes)");
         }
         int[] gd = readTable(file, channel, fileSize, h.gdOffset(), (int) gdEntries, "grain directory offset");
-        meta.add(new long[] {h.gdOffset() * 512, h.gdOffset() * 512 + gdBytes, -1});
+        meta.add(new long[] {h.gdOffset() * 512, h.gdOffset() * 512 + gdBytes, GD});
         int[] rgd = null;
         if (h.redundantGd()) {
             rgd = readTable(file, channel, fileSize, h.rgdOffset(), (int) gdEntries,
                     "redundant grain directory offset");
-            meta.add(new long[] {h.rgdOffset() * 512, h.rgdOffset() * 512 + gdBytes, -1});
+            meta.add(new long[] {h.rgdOffset() * 512, h.rgdOffset() * 512 + gdBytes, RGD});
         }
-        addTableIntervals(file, fileSize, h, gd, meta, "grain directory");
+        addTableIntervals(file, fileSize, h, gd, meta, "grain directory", 0);
         if (rgd != null) {
-            addTableIntervals(file, fileSize, h, rgd, meta, "redundant grain directory");
+            addTableIntervals(file, fileSize, h, rgd, meta, "redundant grain directory", REDUNDANT);
         }
         // Tables are checked to lie inside the file without overlapping before any is read, so the memory they
         // take is bounded by the file size and by MAX_TABLE_ENTRIES.
@@ -176,7 +182,8 @@ public final class VmdkSparseExtent implements VmdkExtent {
     }
 
     private static void addTableIntervals(Path file, long fileSize, VmdkSparseHeader h, int[] gd,
-                                          List<long[]> meta, String which) throws ImageFormatException {
+                                          List<long[]> meta, String which, long kindBase)
+            throws ImageFormatException {
         long bytes = h.numGTEsPerGT() * 4L;
         long present = 0;
         for (int i = 0; i < gd.length; i++) {
@@ -193,7 +200,7 @@ public final class VmdkSparseExtent implements VmdkExtent {
                 throw new ImageFormatException(file, which + ": more than " + MAX_TABLE_ENTRIES
                         + " grain table entries");
             }
-            meta.add(new long[] {s, s + bytes, i});
+            meta.add(new long[] {s, s + bytes, kindBase + i});
         }
     }
 
@@ -255,7 +262,21 @@ public final class VmdkSparseExtent implements VmdkExtent {
     }
 
     private static String describe(long[] interval) {
-        return interval[2] >= 0 ? "grain table of grain directory entry " + interval[2] : "metadata";
+        long k = interval[2];
+        if (k == HEADER) {
+            return "the sparse header";
+        } else if (k == FOOTER) {
+            return "the footer";
+        } else if (k == DESCRIPTOR) {
+            return "the embedded descriptor";
+        } else if (k == GD) {
+            return "the grain directory";
+        } else if (k == RGD) {
+            return "the redundant grain directory";
+        } else if (k >= REDUNDANT) {
+            return "grain table of redundant grain directory entry " + (k - REDUNDANT);
+        }
+        return "grain table of grain directory entry " + k;
     }
 
     private void checkGrains(List<long[]> meta) throws ImageFormatException {
