@@ -237,6 +237,24 @@ public final class LabHost implements ContainerState {
         "subformat=" + subformat.qemuName() + ",adapter_type=" + bus.vmdkAdapter(), from, to);
   }
 
+  /**
+   * Increments the generation on a (stopped) guest's boot disk in place, whatever its subformat: the data sector is
+   * read with {@code qemu-img dd}, changed by {@link TestGuest#bumpGeneration(byte[])} and written back with
+   * {@code qemu-io}. The guest's next boot prints the new marker.
+   */
+  public TestGuest.Identity bumpGeneration(String guest) {
+    String disk = guestDisk(guest);
+    String head = guestDir(guest) + "/.head.raw";
+    String sector = guestDir(guest) + "/.sector.raw";
+    execOk("qemu-img", "dd", "-f", "vmdk", "-O", "raw", "bs=512", "count=2", "if=" + disk, "of=" + head);
+    byte[] first = readFile(head);
+    TestGuest.Identity bumped = TestGuest.bumpGeneration(first);
+    writeFile(sector, Arrays.copyOfRange(first, TestGuest.SECTOR, 2 * TestGuest.SECTOR));
+    execOk("qemu-io", "-f", "vmdk", "-c", "write -s " + sector + " 512 512", disk);
+    execOk("rm", "-f", head, sector);
+    return bumped;
+  }
+
   /** Starts the guest as a transient domain ({@code virsh create}), with an empty serial log. */
   public void startGuest(String guest) {
     execOk("sh", "-c", ": > '" + serialLogPath(guest) + "'");

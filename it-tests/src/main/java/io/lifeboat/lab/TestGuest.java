@@ -108,10 +108,16 @@ public final class TestGuest {
   /** Increments the generation stored in a raw test guest disk file and returns the new marker identity. */
   public static Identity bumpGeneration(Path rawImage) throws IOException {
     byte[] disk = Files.readAllBytes(rawImage);
+    Identity bumped = bumpGeneration(disk);
+    Files.write(rawImage, disk);
+    return bumped;
+  }
+
+  /** Increments the generation in the first sectors of a test guest disk (at least 1024 bytes), in place. */
+  public static Identity bumpGeneration(byte[] disk) {
     Identity old = identity(disk);
     Identity bumped = new Identity(old.name(), old.generation() + 1);
     writeDataSector(disk, bumped.name(), bumped.generation());
-    Files.write(rawImage, disk);
     return bumped;
   }
 
