@@ -55,9 +55,7 @@ public final class VmdkFlatExtent implements VmdkExtent {
             int n = channel.read(dst, p);
             if (n < 0) {
                 // Past the end of a short flat file: the rest reads as zeros, as in qemu.
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
+                VmdkSparseExtent.putZeros(dst, dst.remaining());
                 return;
             }
             p += n;

@@ -50,9 +50,11 @@ public final class VmdkSparseExtent implements VmdkExtent {
     private final String fileName;
 
     private byte[] compressedBuf;
+    private ByteBuffer compressedView;
     private byte[] grainBuf;
     private long cachedGrain = -1;
     private Inflater inflater;
+    private final ByteBuffer markerBuf = ByteBuffer.allocate(GRAIN_MARKER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
     private VmdkSparseExtent(Path file, FileChannel channel, VmdkSparseHeader header, VmdkExtentLine line, long size,
                              long fileSize, int[][] tables) {
@@ -421,7 +423,7 @@ public final class VmdkSparseExtent implements VmdkExtent {
         }
     }
 
-    private static void putZeros(ByteBuffer dst, int n) {
+    static void putZeros(ByteBuffer dst, int n) {
         int left = n;
         while (left > 0) {
             int k = Math.min(left, ZEROS.length);
@@ -437,6 +439,7 @@ public final class VmdkSparseExtent implements VmdkExtent {
         if (grainBuf == null) {
             grainBuf = new byte[grainBytes];
             compressedBuf = new byte[2 * grainBytes + 1024];
+            compressedView = ByteBuffer.wrap(compressedBuf);
             inflater = new Inflater();
         }
         cachedGrain = -1;
@@ -444,7 +447,7 @@ public final class VmdkSparseExtent implements VmdkExtent {
         int len;
         long dataPos;
         if (header.markers()) {
-            ByteBuffer m = ByteBuffer.allocate(GRAIN_MARKER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer m = markerBuf.clear();
             readFully(file, channel, m, pos);
             long lba = m.getLong(0);
             long size = Integer.toUnsignedLong(m.getInt(8));
@@ -466,8 +469,8 @@ public final class VmdkSparseExtent implements VmdkExtent {
             dataPos = pos;
             len = (int) Math.min(compressedBuf.length, fileSize - pos);
         }
-        ByteBuffer cb = ByteBuffer.wrap(compressedBuf, 0, len);
-        readFully(file, channel, cb, dataPos);
+        compressedView.clear().limit(len);
+        readFully(file, channel, compressedView, dataPos);
         inflater.reset();
         inflater.setInput(compressedBuf, 0, len);
         int out = 0;

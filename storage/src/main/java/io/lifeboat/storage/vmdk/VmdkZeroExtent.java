@@ -29,9 +29,7 @@ public final class VmdkZeroExtent implements VmdkExtent {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
-        while (dst.hasRemaining()) {
-            dst.put((byte) 0);
-        }
+        VmdkSparseExtent.putZeros(dst, dst.remaining());
     }
 
     @Override
