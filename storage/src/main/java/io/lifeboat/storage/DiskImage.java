@@ -36,6 +36,8 @@ public interface DiskImage extends Closeable {
      * The image's extents in ascending order, covering [0, capacity) without gaps or overlap, with adjacent ranges
      * of equal flags merged. The meaning of {@code data} and {@code zero} is that of {@code qemu-img map
      * --output=json}: data ranges hold bytes to read; zero ranges read as zeros (unallocated or explicitly zeroed).
+     * A range can be both (a hole inside a flat VMDK extent, "present but zero"): readers need read only ranges
+     * that are {@code data && !zero}.
      */
     List<ImageRange> map() throws IOException;
 
