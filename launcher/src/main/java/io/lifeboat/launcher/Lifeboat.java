@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.lifeboat.lab.cli.LabCommand;
+import io.lifeboat.storage.cli.StoreCommand;
 import io.lifeboat.storage.cli.VmdkCommand;
 
 import picocli.CommandLine;
@@ -123,8 +124,7 @@ public final class Lifeboat implements Callable<Integer> {
                     new Subcommand("agent", NotBuilt.of("agent", "Run an agent: --config FILE.",
                             "issue #5 (agent)")),
                     new Subcommand("vmdk", new VmdkCommand()),
-                    new Subcommand("store", NotBuilt.of("store", "Manage a restore-point store: backup, list, "
-                            + "verify, gc, restore, serve, push.", "issue #4 (storage)")),
+                    new Subcommand("store", new StoreCommand()),
                     new Subcommand("status", NotBuilt.of("status", "Show hosts and guests.",
                             "issue #7 (REST and CLI)")),
                     new Subcommand("events", NotBuilt.of("events", "List or follow events.",
