@@ -101,6 +101,20 @@ public final class FramedConnection {
     }
 
     /**
+     * Sends a last envelope (typically a {@code HelloRefused}) and closes the connection once it is written; nothing
+     * more is delivered in the meantime.
+     *
+     * @param last the envelope to send before closing
+     * @return completes when the socket is closed; fails if the envelope could not be sent (the socket is closed
+     *     all the same)
+     */
+    public Future<Void> sendAndClose(Envelope last) {
+        Future<Void> written = send(last);
+        stopped = true;
+        return written.eventually(() -> socket.close());
+    }
+
+    /**
      * Closes the connection; nothing more is delivered.
      *
      * @return completes when the socket is closed

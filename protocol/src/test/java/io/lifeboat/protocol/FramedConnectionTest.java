@@ -17,7 +17,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,15 +28,24 @@ class FramedConnectionTest {
 
     private static final int MAX_FRAME_BYTES = 4096;
 
-    private Vertx vertx;
+    private static Vertx vertx;
     private NetServer server;
     private final List<Envelope> delivered = new CopyOnWriteArrayList<>();
     private final AtomicReference<FrameException> serverFailure = new AtomicReference<>();
     private final AtomicBoolean serverSawClose = new AtomicBoolean();
 
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() throws Exception {
+        join(vertx.close());
+    }
+
     @BeforeEach
     void startServer() throws Exception {
-        vertx = Vertx.vertx();
         server = vertx.createNetServer().connectHandler(socket -> {
             AtomicReference<FramedConnection> self = new AtomicReference<>();
             FramedConnection connection = new FramedConnection(socket, MAX_FRAME_BYTES, envelope -> {
@@ -49,8 +60,8 @@ class FramedConnectionTest {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        join(vertx.close());
+    void stopServer() throws Exception {
+        join(server.close());
     }
 
     private static <T> T join(Future<T> future) throws Exception {
@@ -155,5 +166,27 @@ class FramedConnectionTest {
         assertThat(tooLarge.get().cause()).isInstanceOf(FrameException.class)
                 .hasMessageContaining("exceeds the maximum frame size of 64 bytes");
         assertThat(client.closed).isFalse();
+    }
+
+    @Test
+    void sendAndCloseDeliversTheLastEnvelopeBeforeClosing() throws Exception {
+        NetServer refuser = vertx.createNetServer().connectHandler(socket -> {
+            AtomicReference<FramedConnection> self = new AtomicReference<>();
+            self.set(new FramedConnection(socket, hello -> self.get().sendAndClose(Envelope.newBuilder()
+                    .setInReplyTo(hello.getMessageId())
+                    .setHelloRefused(new IncompatibleProtocolVersionException("hostA", new ProtocolVersion(2, 0),
+                            ProtocolVersion.CURRENT).toHelloRefused("c1"))
+                    .build()), e -> { }));
+        });
+        join(refuser.listen(0, "127.0.0.1"));
+        RawClient client = new RawClient(join(vertx.createNetClient().connect(refuser.actualPort(), "127.0.0.1")));
+
+        join(client.socket.write(frame(Envelope.newBuilder().setMessageId("hello-1").build())));
+
+        await().atMost(Duration.ofSeconds(5)).untilTrue(client.closed);
+        assertThat(client.replies).hasSize(1);
+        assertThat(client.replies.get(0).getInReplyTo()).isEqualTo("hello-1");
+        assertThat(client.replies.get(0).getHelloRefused().getMessage()).contains("peer hostA speaks lifeboat"
+                + " protocol 2.0");
     }
 }
