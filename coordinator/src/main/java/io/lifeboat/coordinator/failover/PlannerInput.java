@@ -1,0 +1,46 @@
+package io.lifeboat.coordinator.failover;
+
+import java.time.Instant;
+
+import io.lifeboat.protocol.v1.CommandResult;
+
+/** Something that happened that the failover planner decides on; each carries the wall-clock time it is decided at. */
+public sealed interface PlannerInput {
+
+    /** When the input is decided on. */
+    Instant at();
+
+    /**
+     * A LOST host's failover is armed and a silent majority has passed the recovery start.
+     *
+     * @param hostId the lost host
+     * @param at now
+     */
+    record RecoveryDue(String hostId, Instant at) implements PlannerInput {
+    }
+
+    /**
+     * An agent finished a command.
+     *
+     * @param result its result
+     * @param at now
+     */
+    record CommandFinished(CommandResult result, Instant at) implements PlannerInput {
+    }
+
+    /**
+     * Time passed: start delays may have run out, deadlines may have passed.
+     *
+     * @param at now
+     */
+    record Tick(Instant at) implements PlannerInput {
+    }
+
+    /**
+     * The coordinator restarted and replayed its journal: outstanding commands are sent again, same ids, new epoch.
+     *
+     * @param at now
+     */
+    record Resumed(Instant at) implements PlannerInput {
+    }
+}

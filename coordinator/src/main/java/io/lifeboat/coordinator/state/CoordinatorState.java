@@ -1,0 +1,253 @@
+package io.lifeboat.coordinator.state;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import io.lifeboat.protocol.v1.CoordinatorSnapshot;
+import io.lifeboat.protocol.v1.EpochStarted;
+import io.lifeboat.protocol.v1.FailoverStarted;
+import io.lifeboat.protocol.v1.GuestFailedOver;
+import io.lifeboat.protocol.v1.GuestProtected;
+import io.lifeboat.protocol.v1.GuestRecoveryAbandoned;
+import io.lifeboat.protocol.v1.GuestState;
+import io.lifeboat.protocol.v1.HostFacts;
+import io.lifeboat.protocol.v1.HostFactsRecorded;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.protocol.v1.HostStateChanged;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+import io.lifeboat.protocol.v1.RecoveryStepChanged;
+import io.lifeboat.protocol.v1.RestorePointRecorded;
+
+/**
+ * Everything the coordinator decides from: epoch, hosts, plans, protected guests, restore points and failovers.
+ *
+ * <p>Changed only by {@link #apply(JournalRecord)}, so that replaying the journal rebuilds it exactly. Single-threaded.
+ */
+public final class CoordinatorState {
+
+    private long epoch;
+    private String epochNodeId = "";
+    private final Map<String, HostHealth> hostHealth = new TreeMap<>();
+    private final Map<String, HostFacts> hostFacts = new TreeMap<>();
+    private final Map<String, RecoveryPlanDefined> plans = new TreeMap<>();
+    private final Map<String, GuestEntry> guests = new TreeMap<>();
+    private final Map<String, List<RestorePoint>> points = new TreeMap<>();
+    private final Map<String, FailoverOperation> operations = new LinkedHashMap<>();
+
+    /** Returns an independent copy, for planners that apply their own records as they decide. */
+    public CoordinatorState copy() {
+        CoordinatorState copy = new CoordinatorState();
+        copy.epoch = epoch;
+        copy.epochNodeId = epochNodeId;
+        copy.hostHealth.putAll(hostHealth);
+        copy.hostFacts.putAll(hostFacts);
+        copy.plans.putAll(plans);
+        copy.guests.putAll(guests);
+        points.forEach((g, list) -> copy.points.put(g, new ArrayList<>(list)));
+        copy.operations.putAll(operations);
+        return copy;
+    }
+
+    /** Applies one journal record. */
+    public void apply(JournalRecord record) {
+        switch (record.getRecordCase()) {
+            case EPOCH_STARTED -> apply(record.getEpochStarted());
+            case HOST_STATE_CHANGED -> apply(record.getHostStateChanged());
+            case HOST_FACTS_RECORDED -> apply(record.getHostFactsRecorded());
+            case RECOVERY_PLAN_DEFINED -> plans.put(record.getRecoveryPlanDefined().getName(),
+                    record.getRecoveryPlanDefined());
+            case GUEST_PROTECTED -> apply(record.getGuestProtected());
+            case RESTORE_POINT_RECORDED -> apply(record.getRestorePointRecorded());
+            case FAILOVER_STARTED -> apply(record.getFailoverStarted());
+            case RECOVERY_STEP_CHANGED -> apply(record.getRecoveryStepChanged());
+            case GUEST_FAILED_OVER -> apply(record.getGuestFailedOver());
+            case GUEST_RECOVERY_ABANDONED -> apply(record.getGuestRecoveryAbandoned());
+            case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
+        }
+    }
+
+    private void apply(EpochStarted r) {
+        if (r.getEpoch() <= epoch) {
+            throw new IllegalStateException("epoch " + r.getEpoch() + " started by " + r.getNodeId()
+                    + " is not above the current epoch " + epoch);
+        }
+        epoch = r.getEpoch();
+        epochNodeId = r.getNodeId();
+    }
+
+    private void apply(HostStateChanged r) {
+        hostHealth.put(r.getHostId(), r.getTo());
+    }
+
+    private void apply(HostFactsRecorded r) {
+        hostFacts.put(r.getFacts().getHostId(), r.getFacts());
+        hostHealth.putIfAbsent(r.getFacts().getHostId(), HostHealth.HOST_HEALTH_UP);
+    }
+
+    private void apply(GuestProtected r) {
+        guests.put(r.getSpec().getGuestId(), new GuestEntry(r.getSpec(), r.getPrimaryHostId(), r.getStandbyHostId(),
+                r.getPlan(), GuestState.GUEST_STATE_PROTECTED, r.getPrimaryHostId()));
+    }
+
+    private void apply(RestorePointRecorded r) {
+        List<RestorePoint> list = points.computeIfAbsent(r.getGuestId(), g -> new ArrayList<>());
+        list.removeIf(p -> p.pointId().equals(r.getPointId()));
+        list.add(new RestorePoint(r.getPointId(), r.getStoreHostId(), Timestamps.instant(r.getSnapshotTime()),
+                r.getVerified()));
+        list.sort(Comparator.comparing(RestorePoint::snapshotTime));
+    }
+
+    private void apply(FailoverStarted r) {
+        Map<String, GuestRecovery> recoveries = new LinkedHashMap<>();
+        for (String guestId : r.getGuestIdsList()) {
+            recoveries.put(guestId, GuestRecovery.initial(guestId));
+            GuestEntry g = guests.get(guestId);
+            if (g != null) {
+                guests.put(guestId, withState(g, GuestState.GUEST_STATE_FAILING_OVER, g.ownerHostId()));
+            }
+        }
+        operations.put(r.getOperationId(), new FailoverOperation(r.getOperationId(), r.getLostHostId(),
+                Timestamps.instant(r.getDeclaredAt()), r.getGuestIdsList(), recoveries));
+    }
+
+    private void apply(RecoveryStepChanged r) {
+        updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), r.getStep(),
+                r.getStatus(), r.getAttempt(), r.getPointId().isEmpty() ? old.pointId() : r.getPointId(),
+                r.hasCommand() ? Optional.of(r.getCommand()) : Optional.empty(),
+                r.hasDeadline() ? Optional.of(Timestamps.instant(r.getDeadline())) : Optional.empty(),
+                r.hasRegisteredSpec() ? Optional.of(r.getRegisteredSpec()) : old.registeredSpec(),
+                old.failedOverAt(), old.abandonedAt()));
+    }
+
+    private void apply(GuestFailedOver r) {
+        updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), old.step(),
+                old.status(), old.attempt(), old.pointId(), old.command(), old.deadline(), old.registeredSpec(),
+                Optional.of(Timestamps.instant(r.getAt())), old.abandonedAt()));
+        GuestEntry g = guests.get(r.getGuestId());
+        if (g != null) {
+            guests.put(r.getGuestId(), withState(g, GuestState.GUEST_STATE_FAILED_OVER, r.getTargetHostId()));
+        }
+    }
+
+    private void apply(GuestRecoveryAbandoned r) {
+        updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), old.step(),
+                old.status(), old.attempt(), old.pointId(), Optional.empty(), Optional.empty(), old.registeredSpec(),
+                old.failedOverAt(), Optional.of(Timestamps.instant(r.getAt()))));
+    }
+
+    private void updateRecovery(String operationId, String guestId,
+                                java.util.function.UnaryOperator<GuestRecovery> change) {
+        FailoverOperation op = operations.get(operationId);
+        if (op == null || !op.guests().containsKey(guestId)) {
+            throw new IllegalStateException("journal names guest " + guestId + " of unknown failover " + operationId);
+        }
+        Map<String, GuestRecovery> recoveries = new LinkedHashMap<>(op.guests());
+        recoveries.put(guestId, change.apply(recoveries.get(guestId)));
+        operations.put(operationId, new FailoverOperation(op.operationId(), op.lostHostId(), op.declaredAt(),
+                op.guestIds(), recoveries));
+    }
+
+    private static GuestEntry withState(GuestEntry g, GuestState state, String owner) {
+        return new GuestEntry(g.spec(), g.primaryHostId(), g.standbyHostId(), g.plan(), state, owner);
+    }
+
+    /** The current epoch (0 before the first). */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Node id of the coordinator that started the current epoch. */
+    public String epochNodeId() {
+        return epochNodeId;
+    }
+
+    /** Journaled health of a host (UP when only its facts are known). */
+    public Optional<HostHealth> hostHealth(String hostId) {
+        return Optional.ofNullable(hostHealth.get(hostId));
+    }
+
+    /** Latest facts of a host. */
+    public Optional<HostFacts> hostFacts(String hostId) {
+        return Optional.ofNullable(hostFacts.get(hostId));
+    }
+
+    /** A recovery plan by name. */
+    public Optional<RecoveryPlanDefined> plan(String name) {
+        return Optional.ofNullable(plans.get(name));
+    }
+
+    /** A protected guest by id. */
+    public Optional<GuestEntry> guest(String guestId) {
+        return Optional.ofNullable(guests.get(guestId));
+    }
+
+    /** Every protected guest, by id. */
+    public Map<String, GuestEntry> guests() {
+        return java.util.Collections.unmodifiableMap(guests);
+    }
+
+    /** A guest's restore points, oldest first. */
+    public List<RestorePoint> points(String guestId) {
+        return List.copyOf(points.getOrDefault(guestId, List.of()));
+    }
+
+    /** Every failover operation, in the order they started. */
+    public List<FailoverOperation> operations() {
+        return List.copyOf(operations.values());
+    }
+
+    /** Number of failover operations ever started. */
+    public int operationCount() {
+        return operations.size();
+    }
+
+    /** The shortest list of records that rebuilds this state, for a journal snapshot. */
+    public CoordinatorSnapshot toSnapshot() {
+        CoordinatorSnapshot.Builder out = CoordinatorSnapshot.newBuilder();
+        if (epoch > 0) {
+            out.addRecords(JournalRecord.newBuilder().setEpochStarted(
+                    EpochStarted.newBuilder().setEpoch(epoch).setNodeId(epochNodeId)));
+        }
+        hostFacts.values().forEach(f -> out.addRecords(JournalRecord.newBuilder()
+                .setHostFactsRecorded(HostFactsRecorded.newBuilder().setFacts(f))));
+        hostHealth.forEach((h, s) -> out.addRecords(JournalRecord.newBuilder().setHostStateChanged(
+                HostStateChanged.newBuilder().setHostId(h).setTo(s).setReason("snapshot"))));
+        plans.values().forEach(p -> out.addRecords(JournalRecord.newBuilder().setRecoveryPlanDefined(p)));
+        guests.values().forEach(g -> out.addRecords(JournalRecord.newBuilder().setGuestProtected(
+                GuestProtected.newBuilder().setSpec(g.spec()).setPrimaryHostId(g.primaryHostId())
+                        .setStandbyHostId(g.standbyHostId()).setPlan(g.plan()))));
+        points.forEach((g, list) -> list.forEach(p -> out.addRecords(JournalRecord.newBuilder()
+                .setRestorePointRecorded(RestorePointRecorded.newBuilder().setGuestId(g).setPointId(p.pointId())
+                        .setStoreHostId(p.storeHostId()).setSnapshotTime(Timestamps.of(p.snapshotTime()))
+                        .setVerified(p.verified())))));
+        for (FailoverOperation op : operations.values()) {
+            out.addRecords(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
+                    .setOperationId(op.operationId()).setLostHostId(op.lostHostId())
+                    .setDeclaredAt(Timestamps.of(op.declaredAt())).addAllGuestIds(op.guestIds())));
+            for (GuestRecovery r : op.guests().values()) {
+                RecoveryStepChanged.Builder step = RecoveryStepChanged.newBuilder().setOperationId(op.operationId())
+                        .setGuestId(r.guestId()).setStep(r.step()).setStatus(r.status()).setAttempt(r.attempt())
+                        .setPointId(r.pointId()).setDetail("snapshot");
+                r.command().ifPresent(step::setCommand);
+                r.deadline().ifPresent(d -> step.setDeadline(Timestamps.of(d)));
+                r.registeredSpec().ifPresent(step::setRegisteredSpec);
+                out.addRecords(JournalRecord.newBuilder().setRecoveryStepChanged(step));
+                r.failedOverAt().ifPresent(at -> out.addRecords(JournalRecord.newBuilder().setGuestFailedOver(
+                        GuestFailedOver.newBuilder().setOperationId(op.operationId()).setGuestId(r.guestId())
+                                .setTargetHostId(guests.containsKey(r.guestId())
+                                        ? guests.get(r.guestId()).ownerHostId() : "")
+                                .setPointId(r.pointId()).setAt(Timestamps.of(at)))));
+                r.abandonedAt().ifPresent(at -> out.addRecords(JournalRecord.newBuilder().setGuestRecoveryAbandoned(
+                        GuestRecoveryAbandoned.newBuilder().setOperationId(op.operationId()).setGuestId(r.guestId())
+                                .setAt(Timestamps.of(at)))));
+            }
+        }
+        return out.build();
+    }
+}
