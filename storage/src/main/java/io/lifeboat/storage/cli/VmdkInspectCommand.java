@@ -81,6 +81,12 @@ public final class VmdkInspectCommand implements Callable<Integer> {
                 ddb.put(e.getKey(), e.getValue());
             }
             doc.put("ddb", ddb);
+            doc.put("parentFileNameHint", v.descriptor().parentFileNameHint());
+            int chain = 1;
+            for (VmdkImage p = v.parent(); p != null; p = p.parent()) {
+                chain++;
+            }
+            doc.put("chainLength", chain);
         } else {
             long allocated = 0;
             for (ImageRange r : img.map()) {

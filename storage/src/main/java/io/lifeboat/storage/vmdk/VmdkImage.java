@@ -34,6 +34,9 @@ public final class VmdkImage implements DiskImage {
     private final long[] starts;
     private final long capacity;
     private final int grainSize;
+    private VmdkImage parent;
+    /** Longest parent chain followed. */
+    public static final int MAX_CHAIN = 16;
 
     private VmdkImage(Path path, VmdkDescriptor descriptor, List<VmdkExtent> extents) {
         this.path = path;
@@ -56,12 +59,76 @@ public final class VmdkImage implements DiskImage {
     }
 
     /**
-     * Opens a VMDK sparse file or descriptor file read-only.
+     * Opens a VMDK sparse file or descriptor file read-only, with its parent chain if it is a delta disk.
      *
-     * @throws ImageFormatException naming the file and the field when the image breaks the format, names a parent
-     *                              disk, or names an extent file outside the descriptor's directory
+     * @throws ImageFormatException naming the file and the field when the image breaks the format, when its parent
+     *                              is missing, changed (CID mismatch) or forms a loop, or when it names an extent
+     *                              or parent file outside its directory
      */
     public static VmdkImage open(Path file) throws IOException {
+        return openChain(file, new ArrayList<>());
+    }
+
+    private static VmdkImage openChain(Path file, List<Path> children) throws IOException {
+        Path real = file.toRealPath();
+        if (children.contains(real)) {
+            throw new ImageFormatException(file, "parentFileNameHint: parent chain loops back to this file");
+        }
+        if (children.size() >= MAX_CHAIN) {
+            throw new ImageFormatException(file, "parent chain longer than " + MAX_CHAIN + " disks");
+        }
+        children.add(real);
+        VmdkImage img = openLayer(file);
+        if (!img.descriptor.hasParent()) {
+            return img;
+        }
+        boolean ok = false;
+        try {
+            String hint = img.descriptor.parentFileNameHint();
+            if (hint == null || hint.isEmpty()) {
+                throw new ImageFormatException(file, "parentCID " + img.descriptor.parentCid()
+                        + " names a parent but parentFileNameHint is missing");
+            }
+            Path parentPath = resolveInside(file, hint, "parentFileNameHint");
+            VmdkImage parent;
+            try {
+                parent = openChain(parentPath, children);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new ImageFormatException(file, "parentFileNameHint \"" + VmdkDescriptor.shorten(hint)
+                        + "\": parent disk not found", e);
+            }
+            if (!parent.descriptor.cid().equalsIgnoreCase(img.descriptor.parentCid())) {
+                String cid = parent.descriptor.cid();
+                parent.close();
+                throw new ImageFormatException(file, "parentCID " + img.descriptor.parentCid() + " does not match CID "
+                        + cid + " of parent \"" + VmdkDescriptor.shorten(hint)
+                        + "\": the parent changed after this delta was created");
+            }
+            img.attachParent(parent);
+            ok = true;
+            return img;
+        } finally {
+            if (!ok) {
+                img.close();
+            }
+        }
+    }
+
+    private void attachParent(VmdkImage p) {
+        this.parent = p;
+        for (int i = 0; i < extents.size(); i++) {
+            if (extents.get(i) instanceof VmdkSparseExtent) {
+                ((VmdkSparseExtent) extents.get(i)).setBacking(p, starts[i]);
+            }
+        }
+    }
+
+    /** The parent disk of a delta disk, or null for a base disk. */
+    public VmdkImage parent() {
+        return parent;
+    }
+
+    private static VmdkImage openLayer(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         boolean handedOver = false;
         try {
@@ -129,7 +196,6 @@ public final class VmdkImage implements DiskImage {
                 }
             }
             d = VmdkDescriptor.parse(file, text.array(), text.position());
-            refuseParent(file, d);
         }
         VmdkSparseExtent extent = VmdkSparseExtent.open(file, ch, h, null);
         if (d == null) {
@@ -141,16 +207,7 @@ public final class VmdkImage implements DiskImage {
         return new VmdkImage(file, d, List.of(extent));
     }
 
-    private static void refuseParent(Path file, VmdkDescriptor d) throws ImageFormatException {
-        if (d.hasParent()) {
-            throw new ImageFormatException(file, "parentCID " + d.parentCid() + ": delta disk of parent \""
-                    + VmdkDescriptor.shorten(String.valueOf(d.parentFileNameHint()))
-                    + "\"; snapshot chains are not supported, read the base disk or consolidate first");
-        }
-    }
-
     private static VmdkImage openDescriptor(Path file, VmdkDescriptor d) throws IOException {
-        refuseParent(file, d);
         List<VmdkExtent> opened = new ArrayList<>();
         boolean ok = false;
         try {
@@ -225,18 +282,23 @@ public final class VmdkImage implements DiskImage {
      * anything else that would leave that directory.
      */
     static Path resolveExtent(Path descriptorFile, String name) throws ImageFormatException {
+        return resolveInside(descriptorFile, name, "extent file name");
+    }
+
+    /** Resolves {@code name} (the value of {@code field}) inside the directory of {@code descriptorFile}. */
+    static Path resolveInside(Path descriptorFile, String name, String field) throws ImageFormatException {
         String shown = VmdkDescriptor.shorten(name);
         if (name.indexOf('\0') >= 0) {
-            throw new ImageFormatException(descriptorFile, "extent file name \"" + shown + "\" contains NUL");
+            throw new ImageFormatException(descriptorFile, field + " \"" + shown + "\" contains NUL");
         }
         if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
-            throw new ImageFormatException(descriptorFile, "extent file name \"" + shown
-                    + "\" is absolute; extents must lie in the descriptor's directory");
+            throw new ImageFormatException(descriptorFile, field + " \"" + shown
+                    + "\" is absolute; it must lie in the descriptor's directory");
         }
         for (String part : name.split("[/\\\\]")) {
             if (part.equals("..")) {
-                throw new ImageFormatException(descriptorFile, "extent file name \"" + shown
-                        + "\" contains \"..\"; extents must lie in the descriptor's directory");
+                throw new ImageFormatException(descriptorFile, field + " \"" + shown
+                        + "\" contains \"..\"; it must lie in the descriptor's directory");
             }
         }
         Path dir = descriptorFile.toAbsolutePath().normalize().getParent();
@@ -244,15 +306,15 @@ public final class VmdkImage implements DiskImage {
         try {
             p = dir.resolve(name).normalize();
         } catch (InvalidPathException e) {
-            throw new ImageFormatException(descriptorFile, "extent file name \"" + shown + "\" is not a valid path");
+            throw new ImageFormatException(descriptorFile, field + " \"" + shown + "\" is not a valid path");
         }
         if (!p.startsWith(dir) || p.equals(dir)) {
-            throw new ImageFormatException(descriptorFile, "extent file name \"" + shown
+            throw new ImageFormatException(descriptorFile, field + " \"" + shown
                     + "\" resolves outside the descriptor's directory");
         }
         if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isRegularFile(p)) {
             // Devices, FIFOs and directories are refused before open: a FIFO would block the open itself.
-            throw new ImageFormatException(descriptorFile, "extent file \"" + shown + "\" is not a regular file");
+            throw new ImageFormatException(descriptorFile, field + " \"" + shown + "\" is not a regular file");
         }
         return p;
     }
@@ -347,11 +409,48 @@ public final class VmdkImage implements DiskImage {
 
     /** The detailed map, entry by entry as {@code qemu-img map --output=json} reports it (merged by its rule). */
     public List<VmdkMapEntry> detailedMap() throws IOException {
-        List<VmdkMapEntry> out = new ArrayList<>();
+        List<VmdkMapEntry> top = new ArrayList<>();
         for (int i = 0; i < extents.size(); i++) {
-            extents.get(i).map(starts[i], out);
+            extents.get(i).map(starts[i], top);
+        }
+        if (parent == null) {
+            return top;
+        }
+        // What this layer does not define comes from the parent, one level deeper.
+        List<VmdkMapEntry> below = parent.detailedMap();
+        List<VmdkMapEntry> out = new ArrayList<>();
+        int j = 0;
+        for (VmdkMapEntry e : top) {
+            if (e.present()) {
+                append(out, e);
+                continue;
+            }
+            long pos = e.start();
+            while (pos < e.end()) {
+                while (j < below.size() && below.get(j).end() <= pos) {
+                    j++;
+                }
+                if (j >= below.size()) {
+                    append(out, new VmdkMapEntry(pos, e.end() - pos, 1, false, false, true, -1, null));
+                    break;
+                }
+                VmdkMapEntry b = below.get(j);
+                long end = Math.min(e.end(), b.end());
+                long off = b.hasOffset() ? b.offset() + (pos - b.start()) : -1;
+                append(out, new VmdkMapEntry(pos, end - pos, b.depth() + 1, b.present(), b.data(), b.zero(), off,
+                        b.file()));
+                pos = end;
+            }
         }
         return out;
+    }
+
+    private static void append(List<VmdkMapEntry> out, VmdkMapEntry e) {
+        if (!out.isEmpty() && out.get(out.size() - 1).mergeableWith(e)) {
+            out.set(out.size() - 1, out.get(out.size() - 1).mergedWith(e));
+        } else {
+            out.add(e);
+        }
     }
 
     @Override
@@ -385,6 +484,13 @@ public final class VmdkImage implements DiskImage {
     @Override
     public void close() throws IOException {
         IOException first = null;
+        if (parent != null) {
+            try {
+                parent.close();
+            } catch (IOException ex) {
+                first = ex;
+            }
+        }
         for (VmdkExtent e : extents) {
             try {
                 e.close();

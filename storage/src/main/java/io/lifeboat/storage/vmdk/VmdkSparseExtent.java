@@ -54,6 +54,8 @@ public final class VmdkSparseExtent implements VmdkExtent {
     private byte[] grainBuf;
     private long cachedGrain = -1;
     private Inflater inflater;
+    private VmdkImage backing;
+    private long backingBase;
     private final ByteBuffer markerBuf = ByteBuffer.allocate(GRAIN_MARKER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
     private VmdkSparseExtent(Path file, FileChannel channel, VmdkSparseHeader header, VmdkExtentLine line, long size,
@@ -331,6 +333,28 @@ public final class VmdkSparseExtent implements VmdkExtent {
         }
     }
 
+    /** Makes unallocated grains read from {@code parent}, where this extent starts at guest offset {@code base}. */
+    void setBacking(VmdkImage parent, long base) {
+        this.backing = parent;
+        this.backingBase = base;
+    }
+
+    private void readBacking(long pos, ByteBuffer dst, int n) throws IOException {
+        long guest = backingBase + pos;
+        long avail = Math.max(0, backing.capacity() - guest);
+        int k = (int) Math.min(n, avail);
+        if (k > 0) {
+            int limit = dst.limit();
+            dst.limit(dst.position() + k);
+            try {
+                backing.read(guest, dst);
+            } finally {
+                dst.limit(limit);
+            }
+        }
+        putZeros(dst, n - k);
+    }
+
     /** The parsed sparse header (from the footer for streamOptimized files whose header defers to it). */
     public VmdkSparseHeader header() {
         return header;
@@ -384,7 +408,9 @@ public final class VmdkSparseExtent implements VmdkExtent {
             int within = (int) (pos % grainBytes);
             int n = Math.min(dst.remaining(), grainBytes - within);
             long e = entry(grain);
-            if (e == 0 || (e == 1 && zeroedEntries)) {
+            if (e == 0 && backing != null) {
+                readBacking(pos, dst, n);
+            } else if (e == 0 || (e == 1 && zeroedEntries)) {
                 putZeros(dst, n);
             } else if (compressed) {
                 inflateGrain(grain, e);

@@ -290,12 +290,49 @@ class VmdkHostileInputTest {
         }
     }
 
+    private Path child(String name, String backing) {
+        Path child = dir.resolve(name);
+        QemuImg.ok("qemu-img", "create", "-q", "-f", "vmdk", "-b", backing, "-F", "vmdk", child.toString());
+        return child;
+    }
+
     @Test
-    void parentChainsAreRefusedWithAClearMessage() throws IOException {
-        Path child = dir.resolve("child.vmdk");
-        QemuImg.ok("qemu-img", "create", "-q", "-f", "vmdk", "-b", sparse.getFileName().toString(), "-F", "vmdk",
-                child.toString());
-        refused(child, "parentCID", "disk.vmdk", "not supported");
+    void aDeltaDiskReadsThroughItsParent() throws IOException {
+        Path child = child("child.vmdk", "disk.vmdk");
+        try (VmdkImage img = VmdkImage.open(child)) {
+            assertThat(img.parent()).isNotNull();
+            ByteBuffer b = ByteBuffer.allocate(512);
+            img.read(40L << 20, b);
+            assertThat(b.array()).containsOnly(0x22);
+        }
+    }
+
+    @Test
+    void parentMissing() throws IOException {
+        Path child = child("child.vmdk", "disk.vmdk");
+        Files.delete(sparse);
+        refused(child, "parentFileNameHint", "disk.vmdk", "not found");
+    }
+
+    @Test
+    void parentChangedAfterTheSnapshot() throws IOException {
+        Path child = child("child.vmdk", "disk.vmdk");
+        QemuImg.ok("qemu-io", "-f", "vmdk", "-c", "write -P 0x33 8M 64k", sparse.toString());
+        refused(child, "parentCID", "does not match CID", "parent changed");
+    }
+
+    @Test
+    void parentOutsideTheDirectoryOrALoop() throws IOException {
+        Files.createDirectory(dir.resolve("sub"));
+        Path child = child("sub/child.vmdk", "../disk.vmdk");
+        refused(child, "parentFileNameHint", "..");
+        // A delta whose parent hint names itself ("disk.vmdk" -> "loop.vmdk", same length).
+        Path loop = child("loop.vmdk", "disk.vmdk");
+        byte[] b = Files.readAllBytes(loop);
+        String text = new String(b, StandardCharsets.ISO_8859_1)
+                .replace("parentFileNameHint=\"disk.vmdk\"", "parentFileNameHint=\"loop.vmdk\"");
+        Files.write(loop, text.getBytes(StandardCharsets.ISO_8859_1));
+        refused(loop, "parent chain loops");
     }
 
     @Test
