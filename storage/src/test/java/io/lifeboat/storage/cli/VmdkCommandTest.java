@@ -136,4 +136,42 @@ class VmdkCommandTest {
         assertThat(run("inspect").exit()).isEqualTo(2);
         assertThat(run("map", "a", "b").exit()).isEqualTo(2);
     }
+
+    @Test
+    void inspectReportsAnUncleanShutdown() throws IOException {
+        Path f = sparseWithZeroedGrains();
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.seek(72);
+            raf.write(1);
+        }
+        Run r = run("inspect", "--json", f.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonObject doc = new JsonObject(r.out());
+        assertThat(doc.getBoolean("uncleanShutdown")).isTrue();
+        assertThat(doc.getJsonArray("extents").getJsonObject(0).getBoolean("uncleanShutdown")).isTrue();
+    }
+
+    @Test
+    void rawImagesAreMappedByTheirHoles() throws IOException {
+        Path f = dir.resolve("disk.raw");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(8L << 20);
+            raf.seek(2L << 20);
+            raf.write(new byte[] {1});
+        }
+        Run r = run("map", "--json", f.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonArray a = new JsonArray(r.out());
+        assertThat(a.stream().map(JsonObject.class::cast).filter(o -> o.getBoolean("data")).toList())
+                .singleElement().satisfies(o -> {
+                    assertThat(o.getLong("start")).isEqualTo(2L << 20);
+                    assertThat(o.getLong("length")).isEqualTo(65536L);
+                    assertThat(o.getLong("offset")).isEqualTo(2L << 20);
+                });
+        Run text = run("map", f.toString());
+        assertThat(text.out()).contains("start", "2097152", "65536");
+        Run inspect = run("inspect", "--json", f.toString());
+        assertThat(new JsonObject(inspect.out()).getString("format")).isEqualTo("raw");
+        assertThat(new JsonObject(inspect.out()).getLong("allocatedBytes")).isEqualTo(65536L);
+    }
 }
