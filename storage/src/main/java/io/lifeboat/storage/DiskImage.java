@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A disk image opened read-only: its virtual capacity, where its data is allocated, and random-access reads of
- * its guest-visible bytes.
+ * its guest-visible bytes. Every method blocks on file I/O: call it from a worker thread, never from an event loop.
  *
  * <p>Implementations exist per format (VMDK sparse, flat and streamOptimized; raw). They never read bytes that the
  * format says are unallocated, so a backup touches only the grains a guest has written. Instances are not

@@ -9,10 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * Materialises a disk image from guest-visible bytes written in ascending offset order: a VMDK monolithicSparse or
- * a sparse raw file. All-zero grains are skipped (they stay unallocated holes). The image is built under a temporary
- * name next to the target; {@link #close()} finishes its metadata, fsyncs it and renames it into place, so a crash
- * never leaves a half-written file under the target name. Instances are not thread-safe.
+ * Materialises a disk image (VMDK monolithicSparse or sparse raw) from guest-visible bytes written in ascending
+ * offset order, skipping all-zero grains, under a temporary name that {@link #close()} renames into place.
+ *
+ * <p>A crash never leaves a half-written file under the target name. A caller whose own code fails mid-copy must
+ * call {@link #abort()}: {@link #close()} commits whatever was written. Instances are not thread-safe.
  */
 public interface ImageWriter extends Closeable {
 

@@ -1,2 +1,2 @@
-/** Raw disk images: sparse files whose holes are found with SEEK_DATA/SEEK_HOLE and never read. */
+/** Raw disk images: reading sparse files whose holes SEEK_DATA/SEEK_HOLE finds, and writing them sparse. */
 package io.lifeboat.storage.raw;

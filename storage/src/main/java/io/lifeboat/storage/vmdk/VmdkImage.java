@@ -20,8 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A VMDK image opened read-only: its descriptor and its extents in guest order. Opens sparse files with an embedded
- * descriptor (monolithicSparse, streamOptimized) and text descriptors with separate extent files.
+ * A VMDK image opened read-only (a sparse file with embedded descriptor, or a text descriptor with its extents),
+ * read through its parent chain when it is a delta disk.
  */
 public final class VmdkImage implements DiskImage {
 
