@@ -151,9 +151,11 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 	if err != nil {
 		return fmt.Errorf("host datastore system: %w", err)
 	}
-	if _, err := dss.CreateLocalDatastore(ctx, o.datastoreName, dir); err != nil {
+	ds, err := dss.CreateLocalDatastore(ctx, o.datastoreName, dir)
+	if err != nil {
 		return fmt.Errorf("datastore %s on %s: %w", o.datastoreName, dir, err)
 	}
+	simulator.Map.AddHandler(newVmxLoader(o.datastoreName, dir, ds.Reference()))
 	pool, err := host.ResourcePool(ctx)
 	if err != nil {
 		return fmt.Errorf("host resource pool: %w", err)
@@ -194,7 +196,7 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			continue // created by an earlier run on this datastore, and registered above
 		}
-		if err := createVM(ctx, c, folders, pool, host, o.datastoreName, name); err != nil {
+		if err := createVM(ctx, c, folders, pool, host, o.datastoreName, dir, name); err != nil {
 			return err
 		}
 	}
@@ -215,8 +217,8 @@ func ensureFiles(vmDir, name string) error {
 	return nil
 }
 
-// createVM creates and powers on a VM with an IDE disk and an e1000 NIC.
-func createVM(ctx context.Context, c *vim25.Client, folders *object.DatacenterFolders, pool *object.ResourcePool, host *object.HostSystem, ds, name string) error {
+// createVM creates and powers on a VM with an IDE disk and an e1000 NIC, and writes its .vmx.
+func createVM(ctx context.Context, c *vim25.Client, folders *object.DatacenterFolders, pool *object.ResourcePool, host *object.HostSystem, ds, dir, name string) error {
 	config := types.VirtualMachineConfigSpec{
 		Name:     name,
 		GuestId:  string(types.VirtualMachineGuestOsIdentifierOtherLinuxGuest),
@@ -247,7 +249,11 @@ func createVM(ctx context.Context, c *vim25.Client, folders *object.DatacenterFo
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", name, err)
 	}
-	vm := object.NewVirtualMachine(c, info.Result.(types.ManagedObjectReference))
+	ref := info.Result.(types.ManagedObjectReference)
+	if err := writeVmx(ref, dir, name); err != nil {
+		return err
+	}
+	vm := object.NewVirtualMachine(c, ref)
 	task, err = vm.PowerOn(ctx)
 	if err == nil {
 		err = task.Wait(ctx)
@@ -280,4 +286,35 @@ func selfSignedCertificate() (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("TLS certificate: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// writeVmx writes the .vmx of a VM created at start (the simulator leaves it empty), so that
+// the VM keeps its disk and MAC address when it is unregistered and registered again.
+func writeVmx(ref types.ManagedObjectReference, dir, name string) error {
+	vm := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	mac := ""
+	for _, d := range vm.Config.Hardware.Device {
+		if nic, ok := d.(types.BaseVirtualEthernetCard); ok {
+			mac = nic.GetVirtualEthernetCard().MacAddress
+		}
+	}
+	content := fmt.Sprintf(`.encoding = "UTF-8"
+config.version = "8"
+virtualHW.version = "7"
+displayName = "%[1]s"
+guestOS = "otherlinux"
+memsize = "64"
+numvcpus = "1"
+ide0:0.present = "TRUE"
+ide0:0.fileName = "%[1]s.vmdk"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "e1000"
+ethernet0.addressType = "generated"
+ethernet0.generatedAddress = "%[2]s"
+`, name, mac)
+	p := filepath.Join(dir, name, name+".vmx")
+	if err := ioutil.WriteFile(p, []byte(content), 0644); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	return nil
 }

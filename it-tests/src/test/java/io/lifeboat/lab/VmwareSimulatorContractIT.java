@@ -10,6 +10,7 @@ import com.vmware.vim25.VirtualDevice;
 import com.vmware.vim25.VirtualDisk;
 import com.vmware.vim25.VirtualDiskFlatVer2BackingInfo;
 import com.vmware.vim25.VirtualE1000;
+import com.vmware.vim25.VirtualLsiLogicController;
 import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.VirtualMachineSnapshotTree;
 import com.vmware.vim25.mo.ComputeResource;
@@ -101,6 +102,7 @@ abstract class VmwareSimulatorContractIT {
     @Test
     void vijavaPowersOffUnregistersRegistersPowersOnAndSnapshots() throws Exception {
         VirtualMachine vm = vm("vm1").orElseThrow();
+        String mac = nicMac(properties(vm));
 
         assertSucceeded(vm.powerOffVM_Task());
         assertThat(properties(vm("vm1").orElseThrow()).get("runtime.powerState"))
@@ -114,6 +116,11 @@ abstract class VmwareSimulatorContractIT {
         Hashtable<?, ?> props = properties(registered);
         assertThat(props.get("config.files.vmPathName")).isEqualTo("[datastore1] vm1/vm1.vmx");
         assertThat(props.get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOff);
+        assertThat(nicMac(props)).as("MAC address after re-registration").isEqualTo(mac);
+        assertThat(List.of((VirtualDevice[]) props.get("config.hardware.device")))
+                .filteredOn(VirtualDisk.class::isInstance).singleElement()
+                .extracting(d -> ((VirtualDiskFlatVer2BackingInfo) d.getBacking()).getFileName())
+                .isEqualTo("[datastore1] vm1/vm1.vmdk");
 
         assertSucceeded(registered.powerOnVM_Task(null));
         assertThat(properties(registered).get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
@@ -129,7 +136,7 @@ abstract class VmwareSimulatorContractIT {
     }
 
     @Test
-    void vijavaRegistersAVmWhoseFilesWereCopiedIntoTheDatastore() throws Exception {
+    void vijavaRegistersAVmWhoseFilesWereCopiedIntoTheDatastoreAndSeesWhatItsVmxSays() throws Exception {
         // What failover does on a VMware standby: materialise the VM's folder, then RegisterVM.
         simulator.writeDatastoreFile("web/web.vmx", """
                 .encoding = "UTF-8"
@@ -137,17 +144,54 @@ abstract class VmwareSimulatorContractIT {
                 virtualHW.version = "7"
                 displayName = "web"
                 guestOS = "other26xlinux"
-                ide0:0.fileName = "web.vmdk"
+                memsize = "256"
+                uuid.bios = "56 4d 5e 2c 14 3a 0c 8c-5c 6a 8f 1b 41 53 2a 4e"
+                scsi0.present = "TRUE"
+                scsi0.virtualDev = "lsilogic"
+                scsi0:0.present = "TRUE"
+                scsi0:0.fileName = "web.vmdk"
+                ethernet0.present = "TRUE"
+                ethernet0.virtualDev = "e1000"
                 ethernet0.addressType = "static"
-                ethernet0.address = "00:50:56:00:00:2a"
+                ethernet0.address = "00:50:56:00:00:2A"
                 """.getBytes(StandardCharsets.UTF_8));
+        simulator.writeDatastoreFile("web/web.vmdk", """
+                # Disk DescriptorFile
+                version=1
+                CID=fffffffe
+                parentCID=ffffffff
+                createType="monolithicFlat"
+
+                RW 8192 FLAT "web-flat.vmdk" 0
+                """.getBytes(StandardCharsets.UTF_8));
+        simulator.writeDatastoreFile("web/web-flat.vmdk", new byte[8192 * 512]);
         simulator.writeDatastoreFile("web/web.nvram", new byte[0]);
         simulator.writeDatastoreFile("web/vmware.log", new byte[0]);
 
         VirtualMachine web = register("[datastore1] web/web.vmx", "web");
 
         assertThat(vm("web")).isPresent();
-        assertThat(properties(web).get("config.files.vmPathName")).isEqualTo("[datastore1] web/web.vmx");
+        Hashtable<?, ?> props = properties(web);
+        assertThat(props.get("config.files.vmPathName")).isEqualTo("[datastore1] web/web.vmx");
+        assertThat(props.get("config.version")).isEqualTo("vmx-07");
+        assertThat(props.get("config.guestId")).isEqualTo("other26xLinuxGuest");
+        assertThat(web.getPropertiesByPaths(new String[] {"config.uuid"}).get("config.uuid"))
+                .isEqualTo("564d5e2c-143a-0c8c-5c6a-8f1b41532a4e");
+        List<VirtualDevice> devices = List.of((VirtualDevice[]) props.get("config.hardware.device"));
+        VirtualLsiLogicController scsi = devices.stream().filter(VirtualLsiLogicController.class::isInstance)
+                .map(VirtualLsiLogicController.class::cast).findFirst().orElseThrow();
+        VirtualDisk disk = devices.stream().filter(VirtualDisk.class::isInstance).map(VirtualDisk.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(disk.getControllerKey()).isEqualTo(scsi.getKey());
+        assertThat(((VirtualDiskFlatVer2BackingInfo) disk.getBacking()).getFileName())
+                .isEqualTo("[datastore1] web/web.vmdk");
+        assertThat(disk.getCapacityInKB()).isEqualTo(4096);
+        assertThat(devices).filteredOn(VirtualE1000.class::isInstance).singleElement()
+                .satisfies(nic -> {
+                    assertThat(((VirtualE1000) nic).getMacAddress()).isEqualTo("00:50:56:00:00:2a");
+                    assertThat(((VirtualE1000) nic).getAddressType()).isEqualTo("manual");
+                });
+
         assertSucceeded(web.powerOnVM_Task(null));
         assertThat(properties(web).get("runtime.powerState")).isEqualTo(VirtualMachinePowerState.poweredOn);
     }
@@ -174,6 +218,12 @@ abstract class VmwareSimulatorContractIT {
         } finally {
             old.close();
         }
+    }
+
+    private static String nicMac(Hashtable<?, ?> props) {
+        return Arrays.stream((VirtualDevice[]) props.get("config.hardware.device"))
+                .filter(VirtualE1000.class::isInstance).map(d -> ((VirtualE1000) d).getMacAddress())
+                .findFirst().orElseThrow(() -> new AssertionError("no e1000 NIC"));
     }
 
     static HostCpuIdInfo[] cpuFeatures(ServiceInstance si) throws Exception {
