@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,6 +76,10 @@ public final class Lab implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
   private static final Duration HOST_READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final java.util.concurrent.atomic.AtomicBoolean CREATED_IN_THIS_JVM =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private static final Duration ORPHAN_STATE_AGE = Duration.ofHours(1);
+  private static final Consumer<GenericContainer<?>> NO_CUSTOMISATION = container -> {};
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
 
   private final DockerClient docker;
@@ -86,7 +91,7 @@ public final class Lab implements AutoCloseable {
   private final String networkName;
   private final String networkId;
   private final ClientKey clientKey;
-  private final Map<String, LabHost> hosts = new LinkedHashMap<>();
+  private final Map<String, LabHost> hosts = new TreeMap<>();
   private boolean down;
 
   private Lab(DockerClient docker, Mode mode, String runId, String image, Map<String, String> runLabels,
@@ -108,6 +113,7 @@ public final class Lab implements AutoCloseable {
    */
   public static Lab create(Mode mode) {
     requireTestcontainersSettings();
+    CREATED_IN_THIS_JVM.set(true);
     DockerClient docker = DockerClientFactory.instance().client();
     sweep(docker, mode == Mode.CLI);
     String image = HostImage.ensure(docker);
@@ -127,6 +133,11 @@ public final class Lab implements AutoCloseable {
         .getId();
     LOG.info("lab {} created (network {}, state {})", runId, networkName, stateDir);
     return new Lab(docker, mode, runId, image, labels, stateDir, networkName, networkId, key);
+  }
+
+  /** Whether this JVM created a lab (so a final leftover check has something to check). */
+  public static boolean createdInThisJvm() {
+    return CREATED_IN_THIS_JVM.get();
   }
 
   /** The CLI lab started by {@code lab up} in this or another process, if one exists. */
@@ -220,7 +231,7 @@ public final class Lab implements AutoCloseable {
       }
     }
     List<CompletableFuture<LabHost>> starts = names.stream()
-        .map(name -> CompletableFuture.supplyAsync(() -> startHost(name, c -> {})))
+        .map(name -> CompletableFuture.supplyAsync(() -> startHost(name, NO_CUSTOMISATION)))
         .toList();
     List<LabHost> started = new ArrayList<>();
     try {
@@ -237,7 +248,9 @@ public final class Lab implements AutoCloseable {
   /**
    * Starts one more container from the lab's host image on the lab network under {@code name}, letting the caller
    * adjust it first (extra files, ports, a different command) — the hook for special hosts such as the VI API
-   * simulator host.
+   * simulator host. In a test-mode lab hosts are Testcontainers {@link GenericContainer}s; a CLI lab must outlive its
+   * JVM, which Testcontainers' shutdown hook would prevent, so its hosts are created through the same Docker client
+   * directly (and the customiser, which needs a GenericContainer, is refused).
    */
   public LabHost startHost(String name, Consumer<GenericContainer<?>> customiser) {
     synchronized (this) {
@@ -249,6 +262,19 @@ public final class Lab implements AutoCloseable {
     Map<String, String> labels = new HashMap<>(runLabels);
     labels.put(LabLabels.HOST, name);
     String containerName = networkName + "-" + name;
+    LabHost host = mode == Mode.CLI
+        ? startDetached(name, containerName, labels, customiser)
+        : startManaged(name, containerName, labels, customiser);
+    awaitReady(host);
+    synchronized (this) {
+      hosts.put(name, host);
+    }
+    LOG.info("lab {}: {} up, libvirt {}, ssh 127.0.0.1:{}", runId, name, host.libvirtUri(), host.sshPort());
+    return host;
+  }
+
+  private LabHost startManaged(String name, String containerName, Map<String, String> labels,
+      Consumer<GenericContainer<?>> customiser) {
     @SuppressWarnings("resource") // the lab removes the container in down(), by label
     GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
         .withNetwork(new LabNetwork(networkId))
@@ -265,13 +291,30 @@ public final class Lab implements AutoCloseable {
       throw new LabException("lab " + runId + ": host " + name + " (container " + containerName + ", image " + image
           + ") did not start: " + e.getMessage(), e);
     }
-    LabHost host = new LabHost(docker, name, container.getContainerId(), networkName);
-    awaitReady(host);
-    synchronized (this) {
-      hosts.put(name, host);
+    return new LabHost(docker, name, container.getContainerId(), networkName);
+  }
+
+  private LabHost startDetached(String name, String containerName, Map<String, String> labels,
+      Consumer<GenericContainer<?>> customiser) {
+    if (customiser != NO_CUSTOMISATION) {
+      throw new LabException("lab " + runId + ": host " + name + ": customised hosts need a test-mode lab");
     }
-    LOG.info("lab {}: {} up, libvirt {}, ssh 127.0.0.1:{}", runId, name, host.libvirtUri(), host.sshPort());
-    return host;
+    try {
+      CreateContainerCmd cmd = docker.createContainerCmd(image)
+          .withLabels(labels)
+          .withExposedPorts(ExposedPort.tcp(LabHost.SSH_PORT), ExposedPort.tcp(LabHost.LIBVIRT_PORT))
+          .withAliases(name);
+      cmd.getHostConfig().withNetworkMode(networkName);
+      shape(cmd, containerName, name);
+      String id = cmd.exec().getId();
+      LabHost host = new LabHost(docker, name, id, networkName);
+      host.copyFileToContainer(Transferable.of(clientKey.authorizedKeysLine(), 0600), "/root/.ssh/authorized_keys");
+      docker.startContainerCmd(id).exec();
+      return host;
+    } catch (RuntimeException e) {
+      throw new LabException("lab " + runId + ": host " + name + " (container " + containerName + ", image " + image
+          + ") did not start: " + e.getMessage(), e);
+    }
   }
 
   private void shape(CreateContainerCmd cmd, String containerName, String hostName) {
@@ -282,12 +325,6 @@ public final class Lab implements AutoCloseable {
         .withPortBindings(
             new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(LabHost.SSH_PORT)),
             new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(LabHost.LIBVIRT_PORT)));
-    if (mode == Mode.CLI) {
-      // Testcontainers' JVM shutdown hook removes containers with its session label; CLI hosts must outlive the JVM.
-      Map<String, String> labels = new HashMap<>(cmd.getLabels());
-      labels.remove(LabLabels.TESTCONTAINERS_SESSION);
-      cmd.withLabels(labels);
-    }
   }
 
   /** Hard-kills the host ({@code docker kill}: SIGKILL for every process, guests included). */
@@ -461,7 +498,26 @@ public final class Lab implements AutoCloseable {
         swept.add(runId);
       }
     });
+    deleteOrphanStateDirs(runs.keySet());
     return swept;
+  }
+
+  /** State directories of runs with no container or network left, older than an hour (a run killed mid-start). */
+  private static void deleteOrphanStateDirs(Set<String> liveRuns) {
+    Path runs = LabDirectories.cache().resolve("runs");
+    if (!Files.isDirectory(runs)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(runs)) {
+      for (Path dir : dirs.toList()) {
+        if (!liveRuns.contains(dir.getFileName().toString())
+            && Files.getLastModifiedTime(dir).toInstant().isBefore(java.time.Instant.now().minus(ORPHAN_STATE_AGE))) {
+          deleteTree(dir);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list lab state {}: {}", runs, e.getMessage());
+    }
   }
 
   private List<Container> runContainers() {

@@ -11,6 +11,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +33,12 @@ class LabSshIT {
       InputStream out = exec.getInputStream();
       exec.connect(10_000);
       String text = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+      Awaitility.await("exit status of the exec channel").atMost(Duration.ofSeconds(10)).until(exec::isClosed);
+      int exitStatus = exec.getExitStatus();
       exec.disconnect();
 
       assertThat(text.lines()).containsExactly("hostA", "answer=42");
-      assertThat(exec.getExitStatus()).isZero();
+      assertThat(exitStatus).isZero();
     } finally {
       session.disconnect();
     }
