@@ -65,8 +65,8 @@ public final class VmdkMapCommand implements Callable<Integer> {
         List<VmdkMapEntry> out = new ArrayList<>();
         String name = String.valueOf(img.path().getFileName());
         for (ImageRange r : img.map()) {
-            out.add(new VmdkMapEntry(r.start(), r.length(), 0, r.data(), r.data(), r.zero(),
-                    r.data() ? r.start() : -1, r.data() ? name : null));
+            // As qemu-img reports a raw file: every byte is present at its own offset; holes read as zeros.
+            out.add(new VmdkMapEntry(r.start(), r.length(), 0, true, r.data(), r.zero(), r.start(), name));
         }
         return out;
     }

@@ -168,6 +168,8 @@ class VmdkCommandTest {
                     assertThat(o.getLong("length")).isEqualTo(65536L);
                     assertThat(o.getLong("offset")).isEqualTo(2L << 20);
                 });
+        assertThat(a.stream().map(JsonObject.class::cast)).allMatch(o -> o.getBoolean("present")
+                && o.getLong("offset").equals(o.getLong("start")));
         Run text = run("map", f.toString());
         assertThat(text.out()).contains("start", "2097152", "65536");
         Run inspect = run("inspect", "--json", f.toString());
