@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"github.com/vmware/govmomi/vim25/types"
+)
 
 const webVmx = `.encoding = "UTF-8"
 config.version = "8"
@@ -57,5 +62,29 @@ func TestGuestIDFallsBackToOtherGuest(t *testing.T) {
 	}
 	if got := parseVmx([]byte(`guestOS = "winNetStandard"`)).guestID(); got != "winNetStandardGuest" {
 		t.Errorf("guestID: %s", got)
+	}
+}
+
+func TestDiskCapacityIsReadOnlyInsideTheDatastore(t *testing.T) {
+	root := t.TempDir()
+	vmDir := root + "/web"
+	if err := os.MkdirAll(vmDir, 0755); err != nil {
+		t.Fatal(err)
+	}
+	descriptor := "# Disk DescriptorFile\nRW 8192 FLAT \"web-flat.vmdk\" 0\n"
+	if err := os.WriteFile(vmDir+"/web.vmdk", []byte(descriptor), 0644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(root+"/../outside.vmdk", []byte(descriptor), 0644); err != nil {
+		t.Fatal(err)
+	}
+	l := newVmxLoader("datastore1", root, types.ManagedObjectReference{Type: "Datastore", Value: "ds"})
+	inside := l.disk(0, vmxDisk{"ide", 0, 0, "web.vmdk"}, "datastore1", "web", vmDir).(*types.VirtualDisk)
+	if inside.CapacityInKB != 4096 {
+		t.Errorf("inside: capacity %d KB", inside.CapacityInKB)
+	}
+	outside := l.disk(1, vmxDisk{"ide", 0, 1, "../../outside.vmdk"}, "datastore1", "web", vmDir).(*types.VirtualDisk)
+	if outside.CapacityInKB != 0 {
+		t.Errorf("outside: capacity %d KB, want 0", outside.CapacityInKB)
 	}
 }

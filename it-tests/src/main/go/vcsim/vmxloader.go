@@ -148,12 +148,15 @@ func (l *vmxLoader) disk(i int, d vmxDisk, ds, vmDir, localDir string) types.Bas
 		controller = 1000 + d.controller
 	}
 	name := d.fileName
-	local := name
+	var kb int64
 	if !strings.HasPrefix(name, "/") {
-		local = filepath.Join(localDir, filepath.FromSlash(name))
+		local := filepath.Join(localDir, filepath.FromSlash(name))
+		// Only files inside the datastore are read: a hostile "../../etc/shadow" gets capacity 0.
+		if root := l.datastores[ds]; strings.HasPrefix(local, filepath.Clean(root)+string(filepath.Separator)) {
+			kb = diskCapacityKB(local)
+		}
 		name = fmt.Sprintf("[%s] %s", ds, path.Join(vmDir, name))
 	}
-	kb := diskCapacityKB(local)
 	dsRef := l.datastore
 	return &types.VirtualDisk{
 		VirtualDevice: types.VirtualDevice{

@@ -26,6 +26,9 @@ public final class VmwareSimulatorBinary {
     public static final String CACHE_ENV = "LIFEBOAT_CACHE";
 
     private static final long BUILD_TIMEOUT_MINUTES = 10;
+    private static final List<Path> TOOLCHAIN_FILES = List.of(
+            Path.of("/usr/lib/go/VERSION"),
+            Path.of("/usr/share/doc/golang-github-vmware-govmomi-dev/changelog.Debian.gz"));
 
     private final Path sourceDir;
     private final Path cacheDir;
@@ -50,7 +53,7 @@ public final class VmwareSimulatorBinary {
         return sourceDir;
     }
 
-    /** Hex SHA-256 of the sources' relative paths and contents: the cache key. */
+    /** Hex SHA-256 of the sources' relative paths and contents, Go's version and govmomi's Debian changelog: the cache key. */
     public String sourceHash() {
         Path root;
         try {
@@ -69,6 +72,13 @@ public final class VmwareSimulatorBinary {
                 sha.update((byte) 0);
                 sha.update(Files.readAllBytes(file));
                 sha.update((byte) 0);
+            }
+            // The toolchain and the govmomi source are part of what the binary is built from.
+            for (Path file : TOOLCHAIN_FILES) {
+                if (Files.isRegularFile(file)) {
+                    sha.update(file.toString().getBytes(StandardCharsets.UTF_8));
+                    sha.update(Files.readAllBytes(file));
+                }
             }
             return HexFormat.of().formatHex(sha.digest());
         } catch (IOException e) {
@@ -105,9 +115,27 @@ public final class VmwareSimulatorBinary {
         }
     }
 
+    /** Runs {@code go vet} and the simulator's Go unit tests; returns their output, throws when they fail. */
+    public String runGoTests(Path log) {
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            runScript(log, "--test");
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Go tests of the VI API simulator in " + sourceDir + ": " + e.getMessage(), e);
+        }
+    }
+
     private void build(Path binary, Path log) throws IOException {
+        runScript(log, binary.toString());
+        if (!Files.isExecutable(binary)) {
+            throw new IOException(sourceDir.resolve("build.sh") + " wrote no executable " + binary + " (log: " + log + ")");
+        }
+    }
+
+    private void runScript(Path log, String argument) throws IOException {
         Path script = sourceDir.resolve("build.sh");
-        Process process = new ProcessBuilder("sh", script.toString(), binary.toString())
+        Process process = new ProcessBuilder("sh", script.toString(), argument)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -121,7 +149,7 @@ public final class VmwareSimulatorBinary {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + script, e);
         }
-        if (process.exitValue() != 0 || !Files.isExecutable(binary)) {
+        if (process.exitValue() != 0) {
             String output = Files.readString(log, StandardCharsets.UTF_8).strip();
             String last = output.isEmpty() ? "no output" : output.lines().reduce((a, b) -> b).orElse("");
             throw new IOException(script + " exited with " + process.exitValue() + ": " + last + " (log: " + log + ")");
