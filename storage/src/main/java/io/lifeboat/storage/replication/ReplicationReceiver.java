@@ -9,6 +9,8 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The verticle that receives restore points into a {@link ChunkStore}: it authenticates each peer first, then
  * asks for the chunks the store lacks, verifies every chunk's SHA-256 before storing it, and commits the point
@@ -29,7 +31,7 @@ public final class ReplicationReceiver extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        workers = vertx.createSharedWorkerExecutor(options.workerPool(), options.workerSize());
+        workers = vertx.createSharedWorkerExecutor(options.workerPool(), options.workerSize(), 1, TimeUnit.DAYS);
         NetServerOptions o = new NetServerOptions().setHost(options.host()).setPort(options.port())
                 .setTcpNoDelay(true).setReceiveBufferSize(4 << 20);
         if (options.tlsCert() != null) {

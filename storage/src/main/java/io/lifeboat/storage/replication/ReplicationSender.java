@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Pushes a guest's disks to a {@link ReplicationReceiver}: scans the images (reusing the previous cycle's per-grain
  * digests), authenticates, announces the chunk list, streams only the chunks the receiver lacks with
@@ -23,7 +25,7 @@ public final class ReplicationSender {
 
     /** Runs one push; the future fails with a {@link ReplicationException} naming the peer and the reason. */
     public Future<PushResult> push(PushRequest request) {
-        WorkerExecutor workers = vertx.createSharedWorkerExecutor(options.workerPool(), 2);
+        WorkerExecutor workers = vertx.createSharedWorkerExecutor(options.workerPool(), 2, 1, TimeUnit.DAYS);
         return workers.executeBlocking(() -> new SenderRun(vertx, options, request).run(), false)
                 .eventually(workers::close);
     }

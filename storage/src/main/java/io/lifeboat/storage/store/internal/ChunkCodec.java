@@ -2,7 +2,10 @@ package io.lifeboat.storage.store.internal;
 
 import com.github.luben.zstd.Zstd;
 
-/** Compresses a chunk with zstd when that saves at least a tenth of its size, and restores it. */
+/**
+ * Compresses a chunk with zstd (level 1) when that saves at least a tenth of its size, and restores it. A chunk whose
+ * first 4 KiB do not compress by a tenth is stored raw without trying the rest.
+ */
 public final class ChunkCodec {
 
     /** Stored as is. */
@@ -11,6 +14,7 @@ public final class ChunkCodec {
     public static final byte ZSTD = 1;
 
     private static final int LEVEL = 1;
+    private static final int SAMPLE = 4096;
 
     private ChunkCodec() {
     }
@@ -20,6 +24,14 @@ public final class ChunkCodec {
      * when compression does not pay (the caller then stores the bytes raw).
      */
     public static int compress(byte[] src, int off, int len, byte[] dst, int dstOff) {
+        if (len >= 4 * SAMPLE) {
+            // probe a sample first: random (encrypted, already compressed) data is the common case and costs
+            // a whole-chunk compression for nothing
+            long s = Zstd.compressByteArray(dst, dstOff, dst.length - dstOff, src, off, SAMPLE, LEVEL);
+            if (Zstd.isError(s) || s > SAMPLE - SAMPLE / 10) {
+                return -1;
+            }
+        }
         int budget = len - len / 10;
         long n = Zstd.compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len, LEVEL);
         if (Zstd.isError(n) || n > budget) {
