@@ -1,9 +1,11 @@
 package io.lifeboat.protocol;
 
 import io.lifeboat.protocol.v1.Envelope;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.Objects;
@@ -49,7 +51,7 @@ public final class FramedConnection {
         this.encoder = new FrameEncoder(maxFrameBytes);
         this.decoder = new FrameDecoder(maxFrameBytes, String.valueOf(socket.remoteAddress()), envelope -> {
             if (!stopped) {
-                envelopeHandler.handle(envelope);
+                deliver(envelopeHandler, envelope);
             }
         });
         socket.closeHandler(v -> {
@@ -142,6 +144,24 @@ public final class FramedConnection {
     /** @return the underlying socket */
     public NetSocket socket() {
         return socket;
+    }
+
+    /**
+     * Hands one envelope to the handler. A handler that throws must not cost the rest of the chunk (the stream would
+     * lose its framing), so its exception is reported to the Vert.x context in a task of its own and decoding goes on.
+     */
+    private static void deliver(Handler<Envelope> handler, Envelope envelope) {
+        try {
+            handler.handle(envelope);
+        } catch (RuntimeException e) {
+            Context context = Vertx.currentContext();
+            if (context == null) {
+                throw e;
+            }
+            context.runOnContext(v -> {
+                throw e;
+            });
+        }
     }
 
     private void reject(FrameException e) {

@@ -189,4 +189,28 @@ class FramedConnectionTest {
         assertThat(client.replies.get(0).getHelloRefused().getMessage()).contains("peer hostA speaks lifeboat"
                 + " protocol 2.0");
     }
+
+    @Test
+    void aHandlerThatThrowsCostsNeitherTheFollowingFramesNorTheConnection() throws Exception {
+        List<String> handled = new CopyOnWriteArrayList<>();
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        vertx.exceptionHandler(reported::add);
+        NetServer fragile = vertx.createNetServer().connectHandler(socket -> new FramedConnection(socket, envelope -> {
+            handled.add(envelope.getMessageId());
+            if (envelope.getMessageId().equals("boom")) {
+                throw new IllegalStateException("handler bug on boom");
+            }
+        }, e -> { }));
+        join(fragile.listen(0, "127.0.0.1"));
+        RawClient client = new RawClient(join(vertx.createNetClient().connect(fragile.actualPort(), "127.0.0.1")));
+
+        join(client.socket.write(frame(Envelope.newBuilder().setMessageId("boom").build())
+                .appendBuffer(frame(Envelope.newBuilder().setMessageId("next").build()))));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> handled.size() == 2 && reported.size() == 1);
+        assertThat(handled).containsExactly("boom", "next");
+        assertThat(reported.get(0)).hasMessage("handler bug on boom");
+        assertThat(client.closed).isFalse();
+        vertx.exceptionHandler(null);
+    }
 }
