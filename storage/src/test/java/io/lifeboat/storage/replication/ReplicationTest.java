@@ -170,6 +170,26 @@ class ReplicationTest {
         assertThat(lastProgress.get()).isEqualTo(4L << 20);
     }
 
+    @Test
+    void tlsCarriesThePushWhenBothSidesUseIt() throws Exception {
+        Path cert = tmp.resolve("cert.pem");
+        Path key = tmp.resolve("key.pem");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        ReplicationReceiver tls = new ReplicationReceiver(store, new ReceiverOptions("127.0.0.1", 0, SECRET, cert, key,
+                "lifeboat-store-io", 2));
+        result(vertx.deployVerticle(tls));
+        SenderOptions o = new SenderOptions("127.0.0.1", tls.actualPort(), SECRET, 0, true, cert,
+                "lifeboat-replication-send");
+        PushResult r = push(o);
+        assertThat(restored(r.pointId())).isEqualTo(disk.content());
+        assertThatThrownBy(() -> push(SenderOptions.plain("127.0.0.1", tls.actualPort(), SECRET)))
+                .isInstanceOf(ReplicationException.class);
+    }
+
     static <T> T result(Future<T> f) throws Exception {
         try {
             return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -99,7 +99,7 @@ public final class SenderRun {
         NetClientOptions co = new NetClientOptions().setTcpNoDelay(true).setSendBufferSize(4 << 20)
                 .setConnectTimeout(10_000);
         if (options.tls()) {
-            co.setSsl(true);
+            co.setSsl(true).setHostnameVerificationAlgorithm("HTTPS");
             if (options.tlsTrust() != null) {
                 co.setTrustOptions(new PemTrustOptions().addCertPath(options.tlsTrust().toString()));
             }
