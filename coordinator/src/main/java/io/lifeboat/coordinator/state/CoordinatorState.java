@@ -172,6 +172,16 @@ public final class CoordinatorState {
         return Optional.ofNullable(hostHealth.get(hostId));
     }
 
+    /** Journaled health of every host, by host id. */
+    public Map<String, HostHealth> hostHealth() {
+        return java.util.Collections.unmodifiableMap(hostHealth);
+    }
+
+    /** Latest facts of every host, by host id. */
+    public Map<String, HostFacts> hostFacts() {
+        return java.util.Collections.unmodifiableMap(hostFacts);
+    }
+
     /** Latest facts of a host. */
     public Optional<HostFacts> hostFacts(String hostId) {
         return Optional.ofNullable(hostFacts.get(hostId));

@@ -1,0 +1,221 @@
+package io.lifeboat.coordinator.core;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import com.google.protobuf.Duration;
+
+import io.lifeboat.coordinator.failover.Decision;
+import io.lifeboat.coordinator.failover.FailoverPlanner;
+import io.lifeboat.coordinator.failover.OutboundCommand;
+import io.lifeboat.coordinator.failover.PlannerInput;
+import io.lifeboat.coordinator.health.HealthAssessment;
+import io.lifeboat.coordinator.health.HeartbeatTracker;
+import io.lifeboat.coordinator.health.HostState;
+import io.lifeboat.coordinator.health.HostTransition;
+import io.lifeboat.coordinator.health.LeaseTable;
+import io.lifeboat.coordinator.health.LeaseTimers;
+import io.lifeboat.coordinator.health.ProbeRequest;
+import io.lifeboat.coordinator.health.VoterPlacement;
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.protocol.v1.CommandHeader;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.EpochStarted;
+import io.lifeboat.protocol.v1.FencingCapability;
+import io.lifeboat.protocol.v1.HostFacts;
+import io.lifeboat.protocol.v1.HostFactsRecorded;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.protocol.v1.HostStateChanged;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.LeaseGrant;
+import io.lifeboat.protocol.v1.ProbePeerHost;
+
+/**
+ * The coordinator's decisions in one single-threaded object: heartbeats and lease renewals feed the
+ * {@link HeartbeatTracker}, ticks run the {@link LeaseTable} and the {@link FailoverPlanner}, command results go to
+ * the planner. It changes its {@link CoordinatorState} only by applying the records it returns, and it reads no clock:
+ * every call carries monotonic nanoseconds (leases) and a wall-clock instant (RPO/RTO, deadlines).
+ */
+public final class CoordinatorCore {
+
+    private final String nodeId;
+    private final LeaseTimers timers;
+    private final FailoverPlanner planner;
+    private final CoordinatorState state;
+    private final HeartbeatTracker tracker;
+    private final LeaseTable leases;
+    private final Set<String> hostIds;
+    private final Map<String, String> probeTargets = new HashMap<>();
+    private long probeCount;
+    private long replyCount;
+    private long tickCount;
+
+    /**
+     * Creates the core from the state replayed from the journal, at monotonic time {@code nowNanos}.
+     *
+     * @param hostIds every configured host (agent voter)
+     * @param placement voters and the boxes they run on
+     * @throws IllegalArgumentException when the timers are out of order
+     */
+    public CoordinatorCore(String nodeId, LeaseTimers timers, VoterPlacement placement, Set<String> hostIds,
+                           FailoverPlanner planner, CoordinatorState replayed, long nowNanos) {
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.timers = timers.validate();
+        this.planner = Objects.requireNonNull(planner, "planner");
+        this.state = Objects.requireNonNull(replayed, "replayed");
+        this.hostIds = Set.copyOf(hostIds);
+        this.tracker = new HeartbeatTracker(nodeId, nowNanos, timers.peerReportFreshNanos());
+        this.leases = new LeaseTable(timers, placement, tracker);
+        for (String host : this.hostIds) {
+            leases.registerHost(host, canFence(state.hostFacts(host).orElse(null)));
+        }
+        state.hostHealth().forEach((host, health) -> {
+            if (this.hostIds.contains(host) && health != HostHealth.HOST_HEALTH_UNSPECIFIED) {
+                HostState to = HostState.valueOf(health.name().substring("HOST_HEALTH_".length()));
+                leases.apply(new HostTransition(host, to, to, Long.MIN_VALUE, 0, List.of(), false,
+                        "replayed from the journal"));
+            }
+        });
+    }
+
+    private static boolean canFence(HostFacts facts) {
+        return facts == null || facts.getFencingCapability() == FencingCapability.FENCING_CAPABILITY_SELF_FENCE
+                || facts.getFencingCapability() == FencingCapability.FENCING_CAPABILITY_FENCE_LOOP;
+    }
+
+    /** The state (read-only use: status, REST). */
+    public CoordinatorState state() {
+        return state;
+    }
+
+    /** The lease table (read-only use: host states, why failover is not armed). */
+    public LeaseTable leases() {
+        return leases;
+    }
+
+    /** The current epoch. */
+    public long epoch() {
+        return state.epoch();
+    }
+
+    /**
+     * Starts a new epoch (one above the journal's) and resends the commands the journal says are outstanding.
+     */
+    public CoreOutput start(Instant wall) {
+        Out out = new Out();
+        out.record(JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder().setEpoch(state.epoch() + 1)
+                .setNodeId(nodeId)).build());
+        out.decision(planner.plan(state, new PlannerInput.Resumed(wall)));
+        return out.build();
+    }
+
+    /** Handles one envelope an agent sent on its link. */
+    public CoreOutput onEnvelope(String hostId, Envelope envelope, long nowNanos, Instant wall) {
+        Out out = new Out();
+        if (!hostIds.contains(hostId)) {
+            return out.build();
+        }
+        switch (envelope.getPayloadCase()) {
+            case LEASE_RENEW -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                out.replies.add(new OutboundCommand(hostId, Envelope.newBuilder()
+                        .setMessageId(nodeId + "-grant-" + state.epoch() + "-" + (++replyCount)).setSender(nodeId)
+                        .setEpoch(state.epoch()).setInReplyTo(envelope.getMessageId())
+                        .setLeaseGrant(LeaseGrant.newBuilder().setHostId(hostId).setVoterId(nodeId)
+                                .setRenewalNumber(envelope.getLeaseRenew().getRenewalNumber())
+                                .setTtl(duration(timers.leaseTtlNanos()))).build()));
+            }
+            case HEARTBEAT -> {
+                Map<String, Long> peers = new HashMap<>();
+                envelope.getHeartbeat().getPeersList().forEach(p -> peers.put(p.getVoterId(),
+                        p.getSinceLastHeard().getSeconds() * 1_000_000_000L + p.getSinceLastHeard().getNanos()));
+                tracker.onHeartbeat(hostId, nowNanos, peers);
+            }
+            case INVENTORY -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                HostFacts facts = envelope.getInventory().getFacts();
+                if (facts.getHostId().equals(hostId)
+                        && !state.hostFacts(hostId).map(facts::equals).orElse(false)) {
+                    out.record(JournalRecord.newBuilder().setHostFactsRecorded(HostFactsRecorded.newBuilder()
+                            .setFacts(facts)).build());
+                    leases.registerHost(hostId, canFence(facts));
+                }
+            }
+            case COMMAND_RESULT -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                var result = envelope.getCommandResult();
+                if (probeTargets.containsKey(result.getCommandId())) {
+                    String target = probeTargets.remove(result.getCommandId());
+                    leases.onProbeResult(target, nowNanos, result.hasProbe() && result.getProbe()
+                            .getHypervisorApiAnswered(), result.hasProbe() && result.getProbe().getSshAnswered());
+                } else {
+                    out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
+                }
+            }
+            default -> tracker.onHeartbeat(hostId, nowNanos, Map.of());
+        }
+        return out.build();
+    }
+
+    /** Runs failure detection (every 100 ms is fine) and, every tenth call, the planner's deadlines and delays. */
+    public CoreOutput tick(long nowNanos, Instant wall) {
+        Out out = new Out();
+        HealthAssessment assessment = leases.evaluate(nowNanos);
+        for (HostTransition t : assessment.transitions()) {
+            out.record(JournalRecord.newBuilder().setHostStateChanged(HostStateChanged.newBuilder()
+                    .setHostId(t.hostId()).setFrom(HostHealth.valueOf("HOST_HEALTH_" + t.from().name()))
+                    .setTo(HostHealth.valueOf("HOST_HEALTH_" + t.to().name())).setFailoverArmed(t.failoverArmed())
+                    .setReason(t.reason()).addAllAgreeingVoterIds(t.agreeingVoterIds())
+                    .setSilence(duration(t.silenceNanos()))).build());
+            leases.apply(t);
+        }
+        for (ProbeRequest probe : assessment.probes()) {
+            String commandId = nodeId + "-probe-" + state.epoch() + "-" + (++probeCount);
+            probeTargets.put(commandId, probe.hostId());
+            // Probes change no state: they are not journaled, and a lost one is simply asked again.
+            out.replies.add(new OutboundCommand(probe.proberHostId(), Envelope.newBuilder().setMessageId(commandId)
+                    .setSender(nodeId).setEpoch(state.epoch()).setProbePeerHost(ProbePeerHost.newBuilder()
+                            .setHeader(CommandHeader.newBuilder().setCommandId(commandId).setEpoch(state.epoch()))
+                            .setPeerHostId(probe.hostId())).build()));
+        }
+        leases.probesSent(assessment.probes(), nowNanos);
+        for (String host : assessment.recoveryDueHostIds()) {
+            out.decision(planner.plan(state, new PlannerInput.RecoveryDue(host, wall)));
+        }
+        if (tickCount++ % 10 == 0) {
+            out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
+        }
+        return out.build();
+    }
+
+    /** Collects one call's output, applying each record to the state as it is added. */
+    private final class Out {
+        final List<JournalRecord> records = new ArrayList<>();
+        final List<OutboundCommand> commands = new ArrayList<>();
+        final List<OutboundCommand> replies = new ArrayList<>();
+
+        void record(JournalRecord record) {
+            state.apply(record);
+            records.add(record);
+        }
+
+        void decision(Decision decision) {
+            decision.records().forEach(this::record);
+            commands.addAll(decision.commands());
+        }
+
+        CoreOutput build() {
+            return new CoreOutput(records, commands, replies);
+        }
+    }
+
+    private static Duration duration(long nanos) {
+        return Duration.newBuilder().setSeconds(nanos / 1_000_000_000L).setNanos((int) (nanos % 1_000_000_000L))
+                .build();
+    }
+}
