@@ -2,7 +2,6 @@ package io.lifeboat.lab;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
@@ -11,7 +10,9 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import io.lifeboat.lab.internal.ClientKey;
+import io.lifeboat.lab.internal.KnownHosts;
 import io.lifeboat.lab.internal.LabDirectories;
+import io.lifeboat.lab.internal.LabJanitor;
 import io.lifeboat.lab.internal.LabLabels;
 import io.lifeboat.lab.internal.OwnerProcess;
 import java.io.IOException;
@@ -30,17 +31,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
@@ -59,8 +59,8 @@ import org.testcontainers.utility.DockerImageName;
 public final class Lab implements AutoCloseable {
   /** Who owns a lab: a test JVM (swept once that JVM is gone) or the CLI (lives until {@code lab down}). */
   public enum Mode {
-    TEST("test"),
-    CLI("cli");
+    TEST(LabLabels.MODE_TEST),
+    CLI(LabLabels.MODE_CLI);
 
     private final String label;
 
@@ -76,9 +76,7 @@ public final class Lab implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
   private static final Duration HOST_READY_TIMEOUT = Duration.ofSeconds(90);
-  private static final java.util.concurrent.atomic.AtomicBoolean CREATED_IN_THIS_JVM =
-      new java.util.concurrent.atomic.AtomicBoolean();
-  private static final Duration ORPHAN_STATE_AGE = Duration.ofHours(1);
+  private static final AtomicBoolean CREATED_IN_THIS_JVM = new AtomicBoolean();
   private static final Consumer<GenericContainer<?>> NO_CUSTOMISATION = container -> {};
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss");
 
@@ -155,7 +153,7 @@ public final class Lab implements AutoCloseable {
     Path stateDir = LabDirectories.run(runId);
     Lab lab = new Lab(docker, Mode.CLI, runId, HostImage.imageName(), network.getLabels(), stateDir,
         network.getName(), network.getId(), ClientKey.load(stateDir));
-    for (Container c : lab.runContainers()) {
+    for (Container c : LabJanitor.runContainers(docker, runId)) {
       String host = c.getLabels().get(LabLabels.HOST);
       if (host != null) {
         lab.hosts.put(host, new LabHost(docker, host, c.getId(), network.getName()));
@@ -416,17 +414,9 @@ public final class Lab implements AutoCloseable {
       return;
     }
     down = true;
-    Set<String> containerIds = new TreeSet<>();
-    for (Container c : runContainers()) {
-      containerIds.add(c.getId());
-      removeContainer(docker, c.getId());
-    }
-    for (Network n : runNetworks(docker, runId)) {
-      removeNetwork(docker, n.getId());
-    }
-    deleteTree(stateDir);
+    Set<String> containerIds = LabJanitor.removeRun(docker, runId);
     hosts.clear();
-    List<String> left = leftovers(docker, runId, containerIds);
+    List<String> left = LabJanitor.leftovers(docker, runId, containerIds);
     if (!left.isEmpty()) {
       throw new LabException("lab " + runId + ": left behind after down: " + String.join(", ", left));
     }
@@ -436,20 +426,6 @@ public final class Lab implements AutoCloseable {
   @Override
   public void close() {
     down();
-  }
-
-  /** What of a run still exists: containers, networks, and QEMU processes inside the given containers. */
-  public static List<String> leftovers(DockerClient docker, String runId, Set<String> containerIds) {
-    List<String> left = new ArrayList<>();
-    for (Container c : docker.listContainersCmd().withShowAll(true)
-        .withLabelFilter(Map.of(LabLabels.RUN, runId)).exec()) {
-      left.add("container " + String.join(",", c.getNames()) + " (" + c.getState() + ")");
-    }
-    for (Network n : runNetworks(docker, runId)) {
-      left.add("network " + n.getName());
-    }
-    left.addAll(OwnerProcess.qemuProcessesIn(containerIds));
-    return left;
   }
 
   /** Checks the Testcontainers settings the lab needs on these machines, failing with what to set. */
@@ -470,78 +446,7 @@ public final class Lab implements AutoCloseable {
    * CLI lab. Returns the run ids removed.
    */
   public static List<String> sweep(DockerClient docker, boolean replaceCli) {
-    Map<String, Map<String, String>> runs = new LinkedHashMap<>();
-    for (Container c : docker.listContainersCmd().withShowAll(true)
-        .withLabelFilter(Map.of(LabLabels.LAB, "true")).exec()) {
-      runs.putIfAbsent(c.getLabels().get(LabLabels.RUN), c.getLabels());
-    }
-    for (Network n : docker.listNetworksCmd().withFilter("label", List.of(LabLabels.LAB + "=true")).exec()) {
-      runs.putIfAbsent(n.getLabels().get(LabLabels.RUN), n.getLabels());
-    }
-    List<String> swept = new ArrayList<>();
-    runs.forEach((runId, labels) -> {
-      if (runId == null) {
-        return;
-      }
-      boolean cli = Mode.CLI.label().equals(labels.get(LabLabels.MODE));
-      boolean stale = cli ? replaceCli : OwnerProcess.isGone(labels);
-      if (stale) {
-        LOG.info("sweeping {} lab run {}", cli ? "the previous CLI" : "stale", runId);
-        for (Container c : docker.listContainersCmd().withShowAll(true)
-            .withLabelFilter(Map.of(LabLabels.RUN, runId)).exec()) {
-          removeContainer(docker, c.getId());
-        }
-        for (Network n : runNetworks(docker, runId)) {
-          removeNetwork(docker, n.getId());
-        }
-        deleteTree(LabDirectories.run(runId));
-        swept.add(runId);
-      }
-    });
-    deleteOrphanStateDirs(runs.keySet());
-    return swept;
-  }
-
-  /** State directories of runs with no container or network left, older than an hour (a run killed mid-start). */
-  private static void deleteOrphanStateDirs(Set<String> liveRuns) {
-    Path runs = LabDirectories.cache().resolve("runs");
-    if (!Files.isDirectory(runs)) {
-      return;
-    }
-    try (Stream<Path> dirs = Files.list(runs)) {
-      for (Path dir : dirs.toList()) {
-        if (!liveRuns.contains(dir.getFileName().toString())
-            && Files.getLastModifiedTime(dir).toInstant().isBefore(java.time.Instant.now().minus(ORPHAN_STATE_AGE))) {
-          deleteTree(dir);
-        }
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot list lab state {}: {}", runs, e.getMessage());
-    }
-  }
-
-  private List<Container> runContainers() {
-    return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LabLabels.RUN, runId)).exec();
-  }
-
-  private static List<Network> runNetworks(DockerClient docker, String runId) {
-    return docker.listNetworksCmd().withFilter("label", List.of(LabLabels.RUN + "=" + runId)).exec();
-  }
-
-  private static void removeContainer(DockerClient docker, String id) {
-    try {
-      docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-    } catch (NotFoundException e) {
-      // already gone
-    }
-  }
-
-  private static void removeNetwork(DockerClient docker, String id) {
-    try {
-      docker.removeNetworkCmd(id).exec();
-    } catch (NotFoundException e) {
-      // already gone
-    }
+    return LabJanitor.sweep(docker, replaceCli);
   }
 
   private void awaitReady(LabHost host) {
@@ -549,7 +454,7 @@ public final class Lab implements AutoCloseable {
         () -> host.running() && host.connected() && sshBanner(host.sshPort()) && host.libvirtReady());
   }
 
-  private void await(String what, java.util.concurrent.Callable<Boolean> condition) {
+  private void await(String what, Callable<Boolean> condition) {
     try {
       Awaitility.await(what).atMost(HOST_READY_TIMEOUT).pollInterval(Duration.ofMillis(250))
           .ignoreExceptions().until(condition);
@@ -569,48 +474,13 @@ public final class Lab implements AutoCloseable {
     }
   }
 
-  /** Rewrites known_hosts from the hosts' current keys and published ports. */
   private synchronized void writeKnownHosts() {
-    StringBuilder lines = new StringBuilder();
-    for (LabHost host : hosts.values()) {
-      if (!host.running() || !host.connected()) {
-        continue;
-      }
-      String keys = host.execOk("sh", "-c", "cat /etc/ssh/ssh_host_*_key.pub");
-      int port = host.sshPort();
-      for (String key : keys.split("\n")) {
-        String[] parts = key.strip().split(" ");
-        if (parts.length >= 2) {
-          lines.append("[127.0.0.1]:").append(port).append(' ').append(parts[0]).append(' ').append(parts[1])
-              .append('\n');
-          lines.append("[localhost]:").append(port).append(' ').append(parts[0]).append(' ').append(parts[1])
-              .append('\n');
-        }
-      }
-    }
-    try {
-      Files.writeString(knownHosts(), lines.toString(), StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new LabException("lab " + runId + ": cannot write " + knownHosts() + ": " + e.getMessage(), e);
-    }
+    KnownHosts.write(knownHosts(), List.copyOf(hosts.values()));
   }
 
   private void checkNotDown() {
     if (down) {
       throw new LabException("lab " + runId + " is down");
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot delete lab state {}: {}", dir, e.getMessage());
     }
   }
 

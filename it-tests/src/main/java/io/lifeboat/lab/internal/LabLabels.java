@@ -11,6 +11,10 @@ public final class LabLabels {
   public static final String RUN = "io.lifeboat.lab.run";
   /** {@code test} (owned by a live JVM) or {@code cli} (lives until {@code lab down}). */
   public static final String MODE = "io.lifeboat.lab.mode";
+  /** Mode label value of a lab owned by a test JVM. */
+  public static final String MODE_TEST = "test";
+  /** Mode label value of a lab started by {@code lab up}. */
+  public static final String MODE_CLI = "cli";
   /** The host name of a lab host container, e.g. {@code hostA}. */
   public static final String HOST = "io.lifeboat.lab.host";
   /** The pid of the owning JVM (test mode). */
