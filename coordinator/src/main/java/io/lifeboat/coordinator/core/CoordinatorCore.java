@@ -27,6 +27,8 @@ import io.lifeboat.protocol.v1.CommandHeader;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.EpochStarted;
 import io.lifeboat.protocol.v1.FencingCapability;
+import io.lifeboat.protocol.v1.GuestProtected;
+import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.HostFacts;
 import io.lifeboat.protocol.v1.HostFactsRecorded;
 import io.lifeboat.protocol.v1.HostHealth;
@@ -34,6 +36,8 @@ import io.lifeboat.protocol.v1.HostStateChanged;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.lifeboat.protocol.v1.LeaseGrant;
 import io.lifeboat.protocol.v1.ProbePeerHost;
+import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+import io.lifeboat.protocol.v1.RestorePointRecorded;
 
 /**
  * The coordinator's decisions in one single-threaded object: heartbeats and lease renewals feed the
@@ -51,6 +55,7 @@ public final class CoordinatorCore {
     private final LeaseTable leases;
     private final Set<String> hostIds;
     private final Map<String, String> probeTargets = new HashMap<>();
+    private List<GuestProtection> protections = List.of();
     private long probeCount;
     private long replyCount;
     private long tickCount;
@@ -104,6 +109,21 @@ public final class CoordinatorCore {
     }
 
     /**
+     * Journals the recovery plans that differ from the journal's, and remembers which guests to protect once their
+     * primary reports them.
+     */
+    public CoreOutput configure(List<RecoveryPlanDefined> plans, List<GuestProtection> protections) {
+        Out out = new Out();
+        for (RecoveryPlanDefined plan : plans) {
+            if (!state.plan(plan.getName()).map(plan::equals).orElse(false)) {
+                out.record(JournalRecord.newBuilder().setRecoveryPlanDefined(plan).build());
+            }
+        }
+        this.protections = List.copyOf(protections);
+        return out.build();
+    }
+
+    /**
      * Starts a new epoch (one above the journal's) and resends the commands the journal says are outstanding.
      */
     public CoreOutput start(Instant wall) {
@@ -145,6 +165,18 @@ public final class CoordinatorCore {
                             .setFacts(facts)).build());
                     leases.registerHost(hostId, canFence(facts));
                 }
+                protect(hostId, envelope.getInventory().getGuestsList(), out);
+            }
+            case REPLICATION_COMMITTED -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                var committed = envelope.getReplicationCommitted();
+                if (state.guest(committed.getGuestId()).isPresent()) {
+                    // The store commits a point only after every chunk's hash checked: it is verified.
+                    out.record(JournalRecord.newBuilder().setRestorePointRecorded(RestorePointRecorded.newBuilder()
+                            .setGuestId(committed.getGuestId()).setPointId(committed.getPointId())
+                            .setStoreHostId(committed.getTargetHostId()).setSnapshotTime(committed.getSnapshotTime())
+                            .setVerified(true)).build());
+                }
             }
             case COMMAND_RESULT -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());
@@ -160,6 +192,20 @@ public final class CoordinatorCore {
             default -> tracker.onHeartbeat(hostId, nowNanos, Map.of());
         }
         return out.build();
+    }
+
+    private void protect(String hostId, List<GuestSpec> reported, Out out) {
+        for (GuestProtection p : protections) {
+            if (!p.primaryHostId().equals(hostId) || state.guest(p.guestId()).isPresent()) {
+                continue;
+            }
+            reported.stream()
+                    .filter(g -> g.getGuestId().equals(p.guestId()) || g.getName().equals(p.name()))
+                    .findFirst()
+                    .ifPresent(g -> out.record(JournalRecord.newBuilder().setGuestProtected(GuestProtected.newBuilder()
+                            .setSpec(g.toBuilder().setGuestId(p.guestId())).setPrimaryHostId(p.primaryHostId())
+                            .setStandbyHostId(p.standbyHostId()).setPlan(p.plan())).build()));
+        }
     }
 
     /** Runs failure detection (every 100 ms is fine) and, every tenth call, the planner's deadlines and delays. */

@@ -1,0 +1,289 @@
+package io.lifeboat.coordinator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.lifeboat.coordinator.compat.CompatibilityEngine;
+import io.lifeboat.coordinator.config.CoordinatorConfig;
+import io.lifeboat.coordinator.core.CoordinatorCore;
+import io.lifeboat.coordinator.core.CoreOutput;
+import io.lifeboat.coordinator.core.GuestProtection;
+import io.lifeboat.coordinator.failover.FailoverPlanner;
+import io.lifeboat.coordinator.failover.OutboundCommand;
+import io.lifeboat.coordinator.journal.Journal;
+import io.lifeboat.coordinator.link.HelloAuthenticator;
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.coordinator.state.Timestamps;
+import io.lifeboat.protocol.FrameException;
+import io.lifeboat.protocol.FramedConnection;
+import io.lifeboat.protocol.ProtocolVersion;
+import io.lifeboat.protocol.v1.CoordinatorSnapshot;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.HelloAck;
+import io.lifeboat.protocol.v1.HelloRefused;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.RefusalReason;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * The coordinator as a Vert.x verticle: a thin adapter that accepts agent links (lifeboat.v1 frames, Hello check),
+ * feeds envelopes and a 100 ms tick to the {@link CoordinatorCore} on its event loop, appends the core's records to
+ * the {@link Journal} on a named worker pool (fsync), and sends commands only once their records are durable (I4).
+ */
+public final class CoordinatorVerticle extends VerticleBase {
+
+    /** Name of the worker pool that runs journal appends and fsync. */
+    public static final String JOURNAL_POOL = "lifeboat-coordinator-journal";
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorVerticle.class);
+    private static final int SNAPSHOT_EVERY_RECORDS = 10_000;
+
+    private final CoordinatorConfig config;
+    private final MonotonicClock monotonic;
+    private final Clock wall;
+    private final Map<String, Session> sessions = new HashMap<>();
+    private WorkerExecutor journalPool;
+    private Journal journal;
+    private CoordinatorCore core;
+    private HelloAuthenticator authenticator;
+    private NetServer server;
+    private Future<Void> appended = Future.succeededFuture();
+    private long recordsSinceSnapshot;
+    private long timerId = -1;
+    private boolean failed;
+
+    /** Creates the verticle with the system clocks. */
+    public CoordinatorVerticle(CoordinatorConfig config) {
+        this(config, MonotonicClock.SYSTEM, Clock.systemUTC());
+    }
+
+    /** Creates the verticle with injected clocks (tests). */
+    public CoordinatorVerticle(CoordinatorConfig config, MonotonicClock monotonic, Clock wall) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.monotonic = Objects.requireNonNull(monotonic, "monotonic");
+        this.wall = Objects.requireNonNull(wall, "wall");
+    }
+
+    /** The port the agent listener is bound to (after start). */
+    public int actualPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    /** The current epoch (after start). */
+    public long epoch() {
+        return core == null ? 0 : core.epoch();
+    }
+
+    /** Why automatic failover is not armed on this site, or empty when it is (after start). */
+    public Optional<String> failoverNotArmedReason() {
+        return core == null ? Optional.empty() : core.leases().placementProblem();
+    }
+
+    @Override
+    public Future<?> start() {
+        journalPool = vertx.createSharedWorkerExecutor(JOURNAL_POOL, 1);
+        Map<String, Optional<String>> keyIds = new LinkedHashMap<>();
+        config.hosts().values().forEach(h -> keyIds.put(h.hostId(), h.keyId()));
+        authenticator = new HelloAuthenticator(config.nodeId(), config.secrets(), keyIds);
+        return journalPool.executeBlocking(() -> {
+            Journal opened = Journal.open(config.journalDir());
+            CoordinatorState state = new CoordinatorState();
+            if (opened.replay().snapshot().isPresent()) {
+                CoordinatorSnapshot.parseFrom(opened.replay().snapshot().get().state()).getRecordsList()
+                        .forEach(state::apply);
+            }
+            for (byte[] bytes : opened.replay().records()) {
+                state.apply(JournalRecord.parseFrom(bytes));
+            }
+            journal = opened;
+            return state;
+        }).compose(state -> {
+            FailoverPlanner planner = new FailoverPlanner(config.nodeId(), new CompatibilityEngine(),
+                    FailoverPlanner.Settings.defaults());
+            core = new CoordinatorCore(config.nodeId(), config.timers(), config.placement(),
+                    Set.copyOf(config.hostIds()), planner, state, monotonic.nanoTime());
+            List<GuestProtection> protections = config.guests().values().stream()
+                    .map(g -> new GuestProtection(g.guestId(), g.name(), g.primaryHostId(), g.standbyHostId(),
+                            g.plan())).toList();
+            persist(core.configure(List.copyOf(config.plans().values()), protections));
+            persist(core.start(wall.instant()));
+            core.leases().placementProblem().ifPresent(why -> LOG.warn("[coordinator node={} epoch={}] automatic "
+                    + "failover not armed: {}", config.nodeId(), core.epoch(), why));
+            return appended;
+        }).compose(v -> vertx.createNetServer(new NetServerOptions().setHost(config.listenHost())
+                .setPort(config.listenPort())).connectHandler(this::accept).listen()).map(s -> {
+                    server = s;
+                    timerId = vertx.setPeriodic(100, id -> {
+                        if (!failed) {
+                            persist(core.tick(monotonic.nanoTime(), wall.instant()));
+                        }
+                    });
+                    LOG.info("[coordinator node={} epoch={}] listening for agents on {}:{}", config.nodeId(),
+                            core.epoch(), config.listenHost(), s.actualPort());
+                    return s;
+                });
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        List<Future<?>> closing = new ArrayList<>();
+        sessions.values().forEach(s -> closing.add(s.connection.close()));
+        if (server != null) {
+            closing.add(server.close());
+        }
+        return Future.join(closing).eventually(() -> appended.eventually(() -> journalPool.executeBlocking(() -> {
+            if (journal != null) {
+                journal.close();
+            }
+            return null;
+        }))).eventually(() -> journalPool.close());
+    }
+
+    /** Sends replies now; journals records on the worker pool, in order; sends commands once they are durable. */
+    private void persist(CoreOutput out) {
+        out.replies().forEach(this::send);
+        if (out.records().isEmpty()) {
+            // Nothing new to journal, but earlier records may still be on their way to the disk.
+            appended = appended.onSuccess(v -> out.commands().forEach(this::send));
+            return;
+        }
+        List<byte[]> bytes = out.records().stream().map(JournalRecord::toByteArray).toList();
+        boolean snapshot = (recordsSinceSnapshot += bytes.size()) >= SNAPSHOT_EVERY_RECORDS;
+        byte[] state = snapshot ? core.state().toSnapshot().toByteArray() : null;
+        if (snapshot) {
+            recordsSinceSnapshot = 0;
+        }
+        appended = appended.compose(v -> journalPool.executeBlocking(() -> {
+            journal.append(bytes);
+            if (state != null) {
+                journal.snapshot(state);
+            }
+            return null;
+        }, true)).<Void>mapEmpty().onSuccess(v -> out.commands().forEach(this::send)).onFailure(e -> {
+            failed = true;
+            LOG.error("[coordinator node={} epoch={}] journal write failed, no command is sent any more: {}",
+                    config.nodeId(), core.epoch(), e.getMessage());
+        });
+    }
+
+    private void send(OutboundCommand command) {
+        Session session = sessions.get(command.hostId());
+        if (session != null) {
+            session.send(command.envelope());
+        }
+    }
+
+    private void accept(NetSocket socket) {
+        new Session(socket);
+    }
+
+    /** One agent link: the first envelope must be an acceptable Hello. */
+    private final class Session {
+        final FramedConnection connection;
+        String hostId;
+        long incarnation;
+        long sequence;
+
+        Session(NetSocket socket) {
+            connection = new FramedConnection(socket, this::receive, this::rejected);
+            connection.closed().onComplete(v -> {
+                if (hostId != null && sessions.get(hostId) == this) {
+                    sessions.remove(hostId);
+                }
+            });
+        }
+
+        void rejected(FrameException e) {
+            LOG.warn("[coordinator node={}] link from {} closed: {}", config.nodeId(), connection.remoteAddress(),
+                    e.getMessage());
+        }
+
+        void send(Envelope envelope) {
+            connection.send(envelope.toBuilder().setIncarnation(core.epoch()).setSequence(++sequence).build());
+        }
+
+        void receive(Envelope envelope) {
+            if (hostId == null) {
+                hello(envelope);
+                return;
+            }
+            if (!envelope.getSender().equals(hostId)) {
+                LOG.warn("[coordinator node={}] link of {} carried an envelope from '{}': closing it",
+                        config.nodeId(), hostId, envelope.getSender());
+                connection.close();
+                return;
+            }
+            if (!failed) {
+                persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
+            }
+        }
+
+        void hello(Envelope envelope) {
+            Optional<HelloRefused> refusal = envelope.hasHello() ? authenticator.check(envelope.getHello())
+                    : Optional.of(HelloRefused.newBuilder().setReason(RefusalReason.REFUSAL_REASON_MALFORMED)
+                            .setMessage("first envelope from " + connection.remoteAddress() + " to coordinator "
+                                    + config.nodeId() + " is " + envelope.getPayloadCase() + ", not a hello")
+                            .setProtocolMajor(ProtocolVersion.CURRENT.major())
+                            .setProtocolMinor(ProtocolVersion.CURRENT.minor()).setResponderId(config.nodeId())
+                            .build());
+            Session existing = envelope.hasHello() ? sessions.get(envelope.getHello().getSenderId()) : null;
+            if (refusal.isEmpty() && existing != null
+                    && Long.compareUnsigned(existing.incarnation, envelope.getHello().getIncarnation()) > 0) {
+                refusal = Optional.of(HelloRefused.newBuilder()
+                        .setReason(RefusalReason.REFUSAL_REASON_STALE_INCARNATION)
+                        .setMessage("host " + existing.hostId + " already has a link with incarnation "
+                                + existing.incarnation + ", newer than " + envelope.getHello().getIncarnation())
+                        .setProtocolMajor(ProtocolVersion.CURRENT.major())
+                        .setProtocolMinor(ProtocolVersion.CURRENT.minor()).setResponderId(config.nodeId()).build());
+            }
+            if (refusal.isPresent()) {
+                LOG.warn("[coordinator node={}] hello refused: {}", config.nodeId(), refusal.get().getMessage());
+                connection.sendAndClose(Envelope.newBuilder().setMessageId(UUID.randomUUID().toString())
+                        .setSender(config.nodeId()).setEpoch(core.epoch()).setInReplyTo(envelope.getMessageId())
+                        .setHelloRefused(refusal.get()).build());
+                return;
+            }
+            hostId = envelope.getHello().getSenderId();
+            incarnation = envelope.getHello().getIncarnation();
+            if (existing != null) {
+                existing.connection.close();
+            }
+            sessions.put(hostId, this);
+            if (envelope.getHello().getHighestEpochSeen() > core.epoch()) {
+                LOG.error("[coordinator node={} epoch={}] host {} has seen epoch {}: this coordinator's journal is "
+                        + "behind; its commands will be refused", config.nodeId(), core.epoch(), hostId,
+                        envelope.getHello().getHighestEpochSeen());
+            }
+            send(Envelope.newBuilder().setMessageId(UUID.randomUUID().toString()).setSender(config.nodeId())
+                    .setEpoch(core.epoch()).setInReplyTo(envelope.getMessageId())
+                    .setHelloAck(HelloAck.newBuilder().setResponderId(config.nodeId())
+                            .setProtocolMajor(ProtocolVersion.CURRENT.major())
+                            .setProtocolMinor(ProtocolVersion.CURRENT.minor()).setIncarnation(core.epoch())
+                            .setEpoch(core.epoch()).setSessionId(UUID.randomUUID().toString())
+                            .setHeartbeatInterval(Timestamps.of(Duration.ofNanos(config.timers()
+                                    .heartbeatIntervalNanos())))
+                            .setLeaseTtl(Timestamps.of(Duration.ofNanos(config.timers().leaseTtlNanos()))))
+                    .build());
+            persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
+        }
+    }
+}

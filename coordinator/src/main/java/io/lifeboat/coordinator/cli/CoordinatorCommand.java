@@ -1,0 +1,93 @@
+package io.lifeboat.coordinator.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.lifeboat.coordinator.CoordinatorVerticle;
+import io.lifeboat.coordinator.config.CoordinatorConfig;
+import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
+import io.lifeboat.coordinator.health.LeaseTimers;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lifeboat coordinator --config FILE}: runs a coordinator until Ctrl-C; with {@code --check}, only validates
+ * the configuration (timer order, voter placement) and says whether automatic failover would be armed.
+ */
+@Command(name = "coordinator", description = "Run a coordinator: accept agent links, detect host loss, fail guests "
+        + "over. --check validates the configuration only (exit 1 when automatic failover would not be armed).")
+public final class CoordinatorCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = "--check", description = "Validate the configuration and exit.")
+    boolean check;
+
+    @Option(names = "--json", description = "With --check: print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        CoordinatorConfig cfg = CoordinatorConfigLoader.load(config);
+        PrintWriter out = spec.commandLine().getOut();
+        java.util.Optional<String> notArmed = cfg.placement().whyNotArmed();
+        if (check) {
+            LeaseTimers t = cfg.timers();
+            if (json) {
+                out.println(new JsonObject().put("nodeId", cfg.nodeId())
+                        .put("voters", new JsonArray(cfg.placement().voters()))
+                        .put("failoverArmed", notArmed.isEmpty()).put("notArmedReason", notArmed.orElse(null))
+                        .put("heartbeatSeconds", t.heartbeatIntervalNanos() / 1e9)
+                        .put("suspectSeconds", t.suspectAfterNanos() / 1e9)
+                        .put("fenceDeadlineSeconds", t.fenceDeadlineNanos() / 1e9)
+                        .put("leaseTtlSeconds", t.leaseTtlNanos() / 1e9)
+                        .put("recoveryStartSeconds", t.recoveryStartNanos() / 1e9)
+                        .put("plans", new JsonArray(java.util.List.copyOf(cfg.plans().keySet())))
+                        .put("guests", cfg.guests().size()).encode());
+            } else {
+                out.println(config + ": coordinator " + cfg.nodeId() + ", voters " + cfg.placement().voters()
+                        + ", automatic failover " + (notArmed.isEmpty() ? "armed" : "NOT armed: " + notArmed.get()));
+            }
+            out.flush();
+            return notArmed.isEmpty() ? 0 : 1;
+        }
+        Vertx vertx = Vertx.vertx();
+        CoordinatorVerticle verticle = new CoordinatorVerticle(cfg);
+        try {
+            vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            vertx.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("coordinator " + cfg.nodeId() + " (" + config + ") did not start: "
+                    + cause.getMessage(), cause);
+        }
+        out.println("coordinator " + cfg.nodeId() + " epoch " + verticle.epoch() + " listening on "
+                + cfg.listenHost() + ":" + verticle.actualPort()
+                + notArmed.map(why -> "; automatic failover NOT armed: " + why).orElse(""));
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
+                    .whenComplete((v, e) -> stopped.countDown());
+            try {
+                stopped.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lifeboat-coordinator-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

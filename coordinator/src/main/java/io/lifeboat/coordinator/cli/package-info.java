@@ -1,0 +1,2 @@
+/** The coordinator's picocli commands, registered by the launcher. */
+package io.lifeboat.coordinator.cli;

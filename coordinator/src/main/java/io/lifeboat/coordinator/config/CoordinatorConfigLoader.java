@@ -1,0 +1,287 @@
+package io.lifeboat.coordinator.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+import io.lifeboat.coordinator.health.LeaseTimers;
+import io.lifeboat.coordinator.state.Timestamps;
+import io.lifeboat.protocol.Addresses;
+import io.lifeboat.protocol.v1.BootCheck;
+import io.lifeboat.protocol.v1.BootCheckKind;
+import io.lifeboat.protocol.v1.PlanEntry;
+import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+
+/**
+ * Reads a coordinator's YAML configuration strictly: unknown keys, missing keys, wrong types, unknown hosts or plans
+ * and timers out of order are errors that name the file and the key.
+ */
+public final class CoordinatorConfigLoader {
+
+    private static final int MIN_SECRET_BYTES = 16;
+
+    private CoordinatorConfigLoader() {
+    }
+
+    /** Loads and validates {@code file}; relative paths in it are resolved against its directory. */
+    public static CoordinatorConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        Object doc;
+        try {
+            doc = new Load(LoadSettings.builder().setLabel(file.toString()).setAllowDuplicateKeys(false).build())
+                    .loadFromString(text);
+        } catch (YamlEngineException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '), e);
+        }
+        Node root = new Node(file, "", doc);
+        Path base = file.toAbsolutePath().getParent();
+        root.allowOnly("nodeId", "box", "listen", "journalDir", "secrets", "hosts", "timers", "plans", "guests");
+        String nodeId = root.id("nodeId");
+        String box = root.string("box");
+        Node listen = root.optional("listen").orElse(new Node(file, "listen", Map.of()));
+        listen.allowOnly("host", "port");
+        String listenHost = listen.optional("host").map(Node::asString).orElse("0.0.0.0");
+        int listenPort = listen.optional("port").map(Node::asInt).orElse(7070);
+        if (listenPort < 0 || listenPort > 65535) {
+            throw root.error("listen.port", "port " + listenPort + " outside 0..65535");
+        }
+        Path journalDir = base.resolve(root.string("journalDir"));
+
+        Map<String, byte[]> secrets = new LinkedHashMap<>();
+        Node secretsNode = root.required("secrets");
+        for (String keyId : secretsNode.keys()) {
+            Path secretFile = base.resolve(secretsNode.required(keyId).asString());
+            byte[] secret;
+            try {
+                secret = new String(Files.readAllBytes(secretFile), StandardCharsets.UTF_8).strip()
+                        .getBytes(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw root.error("secrets." + keyId, "cannot read secret file " + secretFile + ": " + e.getMessage());
+            }
+            if (secret.length < MIN_SECRET_BYTES) {
+                throw root.error("secrets." + keyId, "secret in " + secretFile + " is " + secret.length
+                        + " bytes, at least " + MIN_SECRET_BYTES + " are needed");
+            }
+            secrets.put(keyId, secret);
+        }
+        if (secrets.isEmpty()) {
+            throw root.error("secrets", "at least one shared secret is needed");
+        }
+
+        Map<String, CoordinatorConfig.HostConfig> hosts = new LinkedHashMap<>();
+        List<Node> hostNodes = root.required("hosts").list();
+        for (Node h : hostNodes) {
+            h.allowOnly("id", "box", "keyId");
+            String id = h.id("id");
+            Optional<String> keyId = h.optional("keyId").map(Node::asString);
+            if (keyId.isPresent() && !secrets.containsKey(keyId.get())) {
+                throw h.error("keyId", "key id '" + keyId.get() + "' is not under secrets");
+            }
+            if (id.equals(nodeId) || hosts.put(id, new CoordinatorConfig.HostConfig(id, h.string("box"), keyId))
+                    != null) {
+                throw h.error("id", "voter id '" + id + "' is used twice");
+            }
+        }
+        if (hosts.isEmpty()) {
+            throw root.error("hosts", "at least one host is needed");
+        }
+
+        LeaseTimers d = LeaseTimers.defaults();
+        LeaseTimers timers = d;
+        Optional<Node> timersNode = root.optional("timers");
+        if (timersNode.isPresent()) {
+            Node t = timersNode.get();
+            t.allowOnly("heartbeatSeconds", "suspectSeconds", "fenceDeadlineSeconds", "leaseTtlSeconds",
+                    "recoveryStartSeconds", "peerReportFreshSeconds", "massFailureWindowSeconds");
+            timers = new LeaseTimers(t.seconds("heartbeatSeconds", d.heartbeatIntervalNanos()),
+                    t.seconds("suspectSeconds", d.suspectAfterNanos()),
+                    t.seconds("fenceDeadlineSeconds", d.fenceDeadlineNanos()),
+                    t.seconds("leaseTtlSeconds", d.leaseTtlNanos()),
+                    t.seconds("recoveryStartSeconds", d.recoveryStartNanos()),
+                    t.seconds("peerReportFreshSeconds", d.peerReportFreshNanos()),
+                    t.seconds("massFailureWindowSeconds", d.massFailureWindowNanos()));
+        }
+        try {
+            timers.validate();
+        } catch (IllegalArgumentException e) {
+            throw root.error("timers", e.getMessage());
+        }
+
+        Map<String, RecoveryPlanDefined> plans = new LinkedHashMap<>();
+        for (Node p : root.optional("plans").map(Node::list).orElse(List.of())) {
+            p.allowOnly("name", "target", "destinationDir", "networks", "guests");
+            String name = p.id("name");
+            String target = p.string("target");
+            if (!hosts.containsKey(target)) {
+                throw p.error("target", "host '" + target + "' is not under hosts");
+            }
+            RecoveryPlanDefined.Builder plan = RecoveryPlanDefined.newBuilder().setName(name).setTargetHostId(target)
+                    .setDestinationDir(p.optional("destinationDir").map(Node::asString)
+                            .orElse("/var/lib/lifeboat/recovered"));
+            p.optional("networks").ifPresent(n -> n.keys().forEach(k -> plan.putNetworkMap(k,
+                    n.required(k).asString())));
+            for (Node g : p.optional("guests").map(Node::list).orElse(List.of())) {
+                g.allowOnly("id", "group", "startDelaySeconds", "boot");
+                PlanEntry.Builder entry = PlanEntry.newBuilder().setGuestId(g.string("id"))
+                        .setPriorityGroup(g.optional("group").map(Node::asInt).orElse(0))
+                        .setStartDelay(Timestamps.of(Duration.ofNanos(g.seconds("startDelaySeconds", 0))));
+                Optional<Node> boot = g.optional("boot");
+                BootCheck.Builder check = BootCheck.newBuilder().setKind(BootCheckKind.BOOT_CHECK_KIND_RUNNING_STATE);
+                if (boot.isPresent()) {
+                    Node b = boot.get();
+                    b.allowOnly("serialMarker", "tcpPort", "running", "timeoutSeconds");
+                    b.optional("serialMarker").ifPresent(m -> check.setKind(BootCheckKind.BOOT_CHECK_KIND_SERIAL_MARKER)
+                            .setSerialMarker(m.asString()));
+                    b.optional("tcpPort").ifPresent(m -> check.setKind(BootCheckKind.BOOT_CHECK_KIND_TCP_PORT)
+                            .setTcpPort(m.asInt()));
+                    if (b.optional("timeoutSeconds").isPresent()) {
+                        check.setTimeout(Timestamps.of(Duration.ofNanos(b.seconds("timeoutSeconds", 0))));
+                    }
+                }
+                plan.addEntries(entry.setBootCheck(check));
+            }
+            if (plans.put(name, plan.build()) != null) {
+                throw p.error("name", "plan '" + name + "' is defined twice");
+            }
+        }
+
+        Map<String, CoordinatorConfig.GuestConfig> guests = new LinkedHashMap<>();
+        for (Node g : root.optional("guests").map(Node::list).orElse(List.of())) {
+            g.allowOnly("id", "name", "primary", "standby", "plan");
+            String id = g.string("id");
+            String primary = g.string("primary");
+            String standby = g.string("standby");
+            String plan = g.string("plan");
+            for (String[] ref : new String[][] {{"primary", primary}, {"standby", standby}}) {
+                if (!hosts.containsKey(ref[1])) {
+                    throw g.error(ref[0], "host '" + ref[1] + "' is not under hosts");
+                }
+            }
+            if (primary.equals(standby)) {
+                throw g.error("standby", "standby is the primary host '" + primary + "'");
+            }
+            if (!plans.containsKey(plan)) {
+                throw g.error("plan", "plan '" + plan + "' is not under plans");
+            }
+            guests.put(id, new CoordinatorConfig.GuestConfig(id, g.string("name"), primary, standby, plan));
+        }
+        return new CoordinatorConfig(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans,
+                guests);
+    }
+
+    /** A YAML node with the path that leads to it, for error messages. */
+    private static final class Node {
+        final Path file;
+        final String path;
+        final Object value;
+
+        Node(Path file, String path, Object value) {
+            this.file = file;
+            this.path = path;
+            this.value = value;
+        }
+
+        ConfigException error(String key, String problem) {
+            return new ConfigException(file + ": " + join(key) + ": " + problem);
+        }
+
+        private String join(String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, Object> map() {
+            if (!(value instanceof Map)) {
+                throw new ConfigException(file + ": " + (path.isEmpty() ? "document" : path)
+                        + ": expected a mapping");
+            }
+            return (Map<String, Object>) value;
+        }
+
+        void allowOnly(String... keys) {
+            Set<String> allowed = Set.of(keys);
+            for (Object key : map().keySet()) {
+                if (!allowed.contains(String.valueOf(key))) {
+                    throw error(String.valueOf(key), "unknown key (allowed: " + String.join(", ", keys) + ")");
+                }
+            }
+        }
+
+        List<String> keys() {
+            return map().keySet().stream().map(String::valueOf).toList();
+        }
+
+        Optional<Node> optional(String key) {
+            Object v = map().get(key);
+            return v == null ? Optional.empty() : Optional.of(new Node(file, join(key), v));
+        }
+
+        Node required(String key) {
+            return optional(key).orElseThrow(() -> error(key, "missing"));
+        }
+
+        String string(String key) {
+            return required(key).asString();
+        }
+
+        String id(String key) {
+            String id = string(key);
+            if (!Addresses.isValidSegment(id)) {
+                throw error(key, "'" + id + "' is not an address-safe id (no dots, no whitespace, at most 128 characters)");
+            }
+            return id;
+        }
+
+        long seconds(String key, long defaultNanos) {
+            Optional<Node> n = optional(key);
+            if (n.isEmpty()) {
+                return defaultNanos;
+            }
+            if (!(n.get().value instanceof Number number) || number.doubleValue() < 0) {
+                throw error(key, "expected a number of seconds >= 0, got '" + n.get().value + "'");
+            }
+            return Math.round(number.doubleValue() * 1e9);
+        }
+
+        String asString() {
+            if (value instanceof Map || value instanceof List) {
+                throw new ConfigException(file + ": " + path + ": expected a string");
+            }
+            return String.valueOf(value);
+        }
+
+        int asInt() {
+            if (!(value instanceof Integer i)) {
+                throw new ConfigException(file + ": " + path + ": expected an integer, got '" + value + "'");
+            }
+            return i;
+        }
+
+        List<Node> list() {
+            if (!(value instanceof List<?> items)) {
+                throw new ConfigException(file + ": " + path + ": expected a list");
+            }
+            java.util.ArrayList<Node> out = new java.util.ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                out.add(new Node(file, path + "[" + i + "]", items.get(i)));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.lifeboat.coordinator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.lifeboat.protocol.v1.BootCheckKind;
+
+class CoordinatorConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsASiteWithDefaultsResolvedAgainstTheFile() throws IOException {
+        CoordinatorConfig config = CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", ""));
+        assertThat(config.nodeId()).isEqualTo("c1");
+        assertThat(config.journalDir()).isEqualTo(dir.resolve("journal"));
+        assertThat(config.hostIds()).containsExactly("hostA", "hostB");
+        assertThat(config.hosts().get("hostB").keyId()).contains("hostb-key");
+        assertThat(new String(config.secrets().get("site"), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(SiteConfigs.SECRET);
+        assertThat(config.timers().leaseTtlNanos()).isEqualTo(8_000_000_000L);
+        assertThat(config.plans().get("office").getNetworkMapMap()).containsEntry("VM Network", "br0");
+        assertThat(config.plans().get("office").getEntries(0).getBootCheck().getKind())
+                .isEqualTo(BootCheckKind.BOOT_CHECK_KIND_SERIAL_MARKER);
+        assertThat(config.placement().whyNotArmed()).isEmpty();
+    }
+
+    @Test
+    void coordinatorOnTheStandbyBoxIsLoadedButNotArmed() throws IOException {
+        CoordinatorConfig config = CoordinatorConfigLoader.load(SiteConfigs.write(dir, "boxB", ""));
+        assertThat(config.placement().whyNotArmed()).hasValueSatisfying(why -> assertThat(why)
+                .contains("box boxB runs voters [c1, hostB]"));
+    }
+
+    @Test
+    void errorsNameTheFileAndTheKey() throws IOException {
+        Path file = SiteConfigs.write(dir, "nas", "colour: blue\n");
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file)).isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": colour: unknown key (allowed: nodeId, box, listen, journalDir, secrets, hosts, "
+                        + "timers, plans, guests)");
+        Path timers = SiteConfigs.write(dir, "nas", "timers:\n  fenceDeadlineSeconds: 9\n");
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(timers))
+                .hasMessageStartingWith(timers + ": timers: timers: agent fence deadline 9.000 s must be shorter "
+                        + "than lease TTL 8.000 s");
+        Files.writeString(dir.resolve("site.secret"), "short");
+        String yaml = Files.readString(file).replace("colour: blue\n", "");
+        Files.writeString(file, yaml);
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessageContaining(file + ": secrets.site: secret in")
+                .hasMessageContaining("is 5 bytes, at least 16 are needed");
+    }
+
+    @Test
+    void referencesToUnknownHostsAndPlansAreErrors() throws IOException {
+        Path file = SiteConfigs.write(dir, "nas", "");
+        Files.writeString(file, Files.readString(file).replace("standby: hostB", "standby: hostC"));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": guests[0].standby: host 'hostC' is not under hosts");
+        Files.writeString(file, Files.readString(file).replace("standby: hostC", "standby: hostB")
+                .replace("- id: hostA", "- id: host.A"));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessageContaining(file + ": hosts[0].id: 'host.A' is not an address-safe id");
+    }
+
+    @Test
+    void malformedYamlIsOneLineNamingTheFile() throws IOException {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "nodeId: [c1\n");
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file + ": not valid YAML:")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+}
