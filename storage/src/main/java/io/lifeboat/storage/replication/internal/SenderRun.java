@@ -47,7 +47,7 @@ import java.util.concurrent.TimeoutException;
 public final class SenderRun {
 
     private static final long TIMEOUT_SECONDS = 120;
-    private static final int BATCH_BYTES = 1 << 20;
+    private static final int BATCH_BYTES = 256 << 10; // below G1's humongous threshold
     private static final Object CLOSED = new Object();
 
     private final Vertx vertx;
@@ -236,7 +236,7 @@ public final class SenderRun {
         byte[] id = new byte[ChunkId.LENGTH];
         long sent = 0;
         long bytes = 0;
-        Buffer batch = Buffer.buffer(BATCH_BYTES + BackupSession.MAX_CHUNK);
+        Buffer batch = Buffer.buffer(BATCH_BYTES + 70_000);
         m = 0;
         base = 0;
         for (int d = 0; d < scans.size() && m < needs.length; d++) {
@@ -263,7 +263,7 @@ public final class SenderRun {
                     bytes += len;
                     if (batch.length() >= BATCH_BYTES || limiter.limited()) {
                         write(batch);
-                        batch = Buffer.buffer(BATCH_BYTES + BackupSession.MAX_CHUNK);
+                        batch = Buffer.buffer(BATCH_BYTES + 70_000);
                         request.progress().update(bytes, total);
                     }
                 }
