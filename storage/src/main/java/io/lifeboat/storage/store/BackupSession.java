@@ -196,8 +196,12 @@ public final class BackupSession implements Closeable {
     /** Ends the session; without a commit, the chunks received so far are sealed so that a retry resumes. */
     @Override
     public void close() throws IOException {
-        if (!committed) {
-            flush();
+        try {
+            if (!committed) {
+                flush();
+            }
+        } finally {
+            writer.close();
         }
     }
 

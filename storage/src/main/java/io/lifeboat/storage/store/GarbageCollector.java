@@ -129,6 +129,7 @@ final class GarbageCollector {
             freed += size;
         }
         writer.seal();
+        writer.close();
         io.lifeboat.storage.store.internal.AtomicFiles.fsyncDirectory(store.packDir());
         return new GcReport(live.size(), removed, deleted, rewritten, young, freed);
     }

@@ -84,7 +84,9 @@ class StoreCommandTest {
 
         Path pack;
         try (var files = Files.list(store.resolve("packs"))) {
-            pack = files.filter(f -> f.toString().endsWith(".pack")).findFirst().orElseThrow();
+            // the first backup's pack (the biggest), whose chunks both points share
+            pack = files.filter(f -> f.toString().endsWith(".pack"))
+                    .max(java.util.Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(pack);
         bytes[4096] ^= 1;

@@ -214,8 +214,12 @@ public final class ReceiverConnection {
     private void onChunk(Frame f) {
         if (f.type() == Frames.DONE) {
             state = State.COMMITTING;
-            workers.executeBlocking(() -> session.commit(offer.getString("sourceCycleId"), offerManifests,
-                    Instant.now()), true).onSuccess(this::committed)
+            BackupSession s = session;
+            workers.executeBlocking(() -> {
+                RestorePoint p = s.commit(offer.getString("sourceCycleId"), offerManifests, Instant.now());
+                s.close();
+                return p;
+            }, true).onSuccess(this::committed)
                     .onFailure(e -> protocolError("commit failed: " + e.getMessage()));
             return;
         }

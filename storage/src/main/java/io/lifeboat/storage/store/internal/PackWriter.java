@@ -12,22 +12,31 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Accumulates chunks in memory and writes them as one pack file with one fsync once the pack reaches its target
- * size. Not thread-safe: one writer per backup session.
+ * Accumulates chunks in memory and writes them as pack files with one fsync each once a pack reaches its target
+ * size. A full pack is written and fsynced by a helper thread while the next one fills (double buffering), so the
+ * fsync latency does not stall the caller; {@link #seal()} waits for both. Not thread-safe: one writer per session.
  */
-public final class PackWriter {
+public final class PackWriter implements AutoCloseable {
 
     /** Packs are sealed once they hold this many bytes. */
     public static final int TARGET_BYTES = 4 << 20;
 
     private final Path packDir;
-    private final byte[] data;
+    private byte[] data;
+    private byte[] spare;
     private final byte[] scratch;
     private int used = PackFiles.HEADER;
-    private final Map<ChunkId, PackEntry> pending = new LinkedHashMap<>();
+    private Map<ChunkId, PackEntry> pending = new LinkedHashMap<>();
+    private Map<ChunkId, PackEntry> sealingEntries = Map.of();
+    private Future<Map<ChunkId, PackEntry>> sealing;
+    private ExecutorService sealer;
     private long packId = newId();
     private long packsWritten;
 
@@ -38,17 +47,17 @@ public final class PackWriter {
         this.scratch = new byte[ChunkCodec.bound(maxChunk)];
     }
 
-    /** Whether the not-yet-sealed pack already holds {@code id}. */
+    /** Whether a not-yet-durable pack (filling or being written) already holds {@code id}. */
     public boolean pendingContains(ChunkId id) {
-        return pending.containsKey(id);
+        return pending.containsKey(id) || sealingEntries.containsKey(id);
     }
 
     /**
-     * Adds a chunk whose id the caller has verified. Returns the entries of a pack sealed by this call (durable on
-     * return), or an empty map.
+     * Adds a chunk whose id the caller has verified. Returns the entries of packs that became durable since the
+     * last call (possibly none).
      */
     public Map<ChunkId, PackEntry> add(ChunkId id, byte[] src, int off, int len) throws IOException {
-        if (pending.containsKey(id)) {
+        if (pendingContains(id)) {
             return Map.of();
         }
         if (len > scratch.length) {
@@ -68,34 +77,98 @@ public final class PackWriter {
         }
         pending.put(id, new PackEntry(packId, used, stored, len, codec));
         used += stored;
-        if (used >= TARGET_BYTES) {
-            return seal();
-        }
-        return Map.of();
-    }
-
-    /** Writes the pending chunks as a pack (one fsync) and returns their entries; empty if nothing is pending. */
-    public Map<ChunkId, PackEntry> seal() throws IOException {
-        if (pending.isEmpty()) {
+        if (used < TARGET_BYTES) {
             return Map.of();
         }
-        ByteBuffer head = ByteBuffer.wrap(data, 0, PackFiles.HEADER);
+        Map<ChunkId, PackEntry> durable = awaitSealing();
+        byte[] full = data;
+        int fullUsed = used;
+        Map<ChunkId, PackEntry> fullEntries = pending;
+        long fullId = packId;
+        sealingEntries = fullEntries;
+        if (sealer == null) {
+            sealer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "lifeboat-pack-seal");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        sealing = sealer.submit(() -> write(full, fullUsed, fullEntries, fullId));
+        data = spare != null ? spare : new byte[full.length];
+        spare = null;
+        pending = new LinkedHashMap<>();
+        used = PackFiles.HEADER;
+        packId = newId();
+        return durable;
+    }
+
+    /** Writes every pending chunk to disk (one fsync per pack) and returns the entries that became durable. */
+    public Map<ChunkId, PackEntry> seal() throws IOException {
+        Map<ChunkId, PackEntry> durable = new LinkedHashMap<>(awaitSealing());
+        if (!pending.isEmpty()) {
+            durable.putAll(write(data, used, pending, packId));
+            pending = new LinkedHashMap<>();
+            used = PackFiles.HEADER;
+            packId = newId();
+        }
+        return durable;
+    }
+
+    /** Number of packs sealed so far. */
+    public long packsWritten() {
+        return packsWritten;
+    }
+
+    /** Stops the helper thread (after {@link #seal()}, nothing is lost). */
+    @Override
+    public void close() {
+        if (sealer != null) {
+            sealer.shutdown();
+        }
+    }
+
+    private Map<ChunkId, PackEntry> awaitSealing() throws IOException {
+        if (sealing == null) {
+            return Map.of();
+        }
+        try {
+            Map<ChunkId, PackEntry> done = sealing.get();
+            spare = sealingBuffer;
+            return done;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io
+                    : new IOException(packDir + ": writing a pack failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(packDir + ": interrupted while writing a pack", e);
+        } finally {
+            sealing = null;
+            sealingEntries = Map.of();
+        }
+    }
+
+    private byte[] sealingBuffer;
+
+    private Map<ChunkId, PackEntry> write(byte[] buf, int len, Map<ChunkId, PackEntry> entries, long id)
+            throws IOException {
+        sealingBuffer = buf;
+        ByteBuffer head = ByteBuffer.wrap(buf, 0, PackFiles.HEADER);
         head.putInt(PackFiles.MAGIC).putInt(PackFiles.VERSION);
-        ByteBuffer toc = ByteBuffer.allocate(pending.size() * PackFiles.TOC_ENTRY + PackFiles.FOOTER);
+        ByteBuffer toc = ByteBuffer.allocate(entries.size() * PackFiles.TOC_ENTRY + PackFiles.FOOTER);
         byte[] idBytes = new byte[ChunkId.LENGTH];
-        for (var e : pending.entrySet()) {
+        for (var e : entries.entrySet()) {
             e.getKey().copyTo(idBytes, 0);
             PackEntry p = e.getValue();
             toc.put(idBytes).put(p.codec()).putInt(p.offset()).putInt(p.stored()).putInt(p.raw());
         }
         MessageDigest md = PackFiles.sha256();
         md.update(toc.array(), 0, toc.position());
-        toc.put(md.digest()).putInt(pending.size()).putInt(PackFiles.TRAILER);
+        toc.put(md.digest()).putInt(entries.size()).putInt(PackFiles.TRAILER);
         toc.flip();
-        Path tmp = packDir.resolve(PackFiles.fileName(packId) + ".tmp");
-        Path target = packDir.resolve(PackFiles.fileName(packId));
+        Path tmp = packDir.resolve(PackFiles.fileName(id) + ".tmp");
+        Path target = packDir.resolve(PackFiles.fileName(id));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer body = ByteBuffer.wrap(data, 0, used);
+            ByteBuffer body = ByteBuffer.wrap(buf, 0, len);
             while (body.hasRemaining()) {
                 ch.write(body);
             }
@@ -105,17 +178,10 @@ public final class PackWriter {
             ch.force(false);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        Map<ChunkId, PackEntry> sealed = new LinkedHashMap<>(pending);
-        pending.clear();
-        used = PackFiles.HEADER;
-        packId = newId();
-        packsWritten++;
-        return sealed;
-    }
-
-    /** Number of packs sealed so far. */
-    public long packsWritten() {
-        return packsWritten;
+        synchronized (this) {
+            packsWritten++;
+        }
+        return entries;
     }
 
     private static long newId() {
