@@ -10,6 +10,10 @@ import java.util.Set;
 
 import com.google.protobuf.Duration;
 
+import io.lifeboat.coordinator.compat.CapacityVerdict;
+import io.lifeboat.coordinator.compat.CompatibilityEngine;
+import io.lifeboat.coordinator.compat.CompatibilityVerdict;
+import io.lifeboat.coordinator.compat.PlacementTarget;
 import io.lifeboat.coordinator.failover.Decision;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
@@ -52,6 +56,7 @@ public final class CoordinatorCore {
     private final FailoverPlanner planner;
     private final CoordinatorState state;
     private final HeartbeatTracker tracker;
+    private final CompatibilityEngine engine = new CompatibilityEngine();
     private final LeaseTable leases;
     private final Set<String> hostIds;
     private final Map<String, String> probeTargets = new HashMap<>();
@@ -206,6 +211,47 @@ public final class CoordinatorCore {
                             .setSpec(g.toBuilder().setGuestId(p.guestId())).setPrimaryHostId(p.primaryHostId())
                             .setStandbyHostId(p.standbyHostId()).setPlan(p.plan())).build()));
         }
+    }
+
+    /**
+     * An admin confirms that a LOST host is off (manual failover of a host that cannot fence itself, or a paused
+     * mass failure): journals the transition that arms its failover; recovery follows on the next ticks.
+     *
+     * @throws IllegalStateException when the host is not LOST
+     */
+    public CoreOutput confirmHostOff(String hostId, String user, long nowNanos) {
+        Out out = new Out();
+        HostTransition t = leases.confirmHostOff(hostId, user, nowNanos);
+        out.record(JournalRecord.newBuilder().setHostStateChanged(HostStateChanged.newBuilder().setHostId(hostId)
+                .setFrom(HostHealth.HOST_HEALTH_LOST).setTo(HostHealth.HOST_HEALTH_LOST).setFailoverArmed(true)
+                .setReason(t.reason()).setSilence(duration(t.silenceNanos()))).build());
+        leases.apply(t);
+        return out.build();
+    }
+
+    /**
+     * The compatibility verdict of every protected guest against its standby's latest facts and its plan, computed
+     * now, so that it follows every change of facts.
+     */
+    public Map<String, CompatibilityVerdict> verdicts() {
+        Map<String, CompatibilityVerdict> out = new java.util.TreeMap<>();
+        state.guests().values().forEach(g -> state.hostFacts(g.standbyHostId()).ifPresent(facts -> {
+            RecoveryPlanDefined plan = state.plan(g.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
+            out.put(g.guestId(), engine.judge(g.spec(), new PlacementTarget(facts, plan.getNetworkMapMap(),
+                    plan.getDestinationDir() + "/" + g.guestId())));
+        }));
+        return out;
+    }
+
+    /** Whether each plan's target has room for all the plan's protected guests at once, by plan name. */
+    public Map<String, CapacityVerdict> capacity() {
+        Map<String, CapacityVerdict> out = new java.util.TreeMap<>();
+        for (String name : state.guests().values().stream().map(g -> g.plan()).distinct().toList()) {
+            state.plan(name).flatMap(p -> state.hostFacts(p.getTargetHostId())).ifPresent(facts -> out.put(name,
+                    engine.judgeCapacity(facts, state.guests().values().stream()
+                            .filter(g -> g.plan().equals(name)).map(g -> g.spec()).toList())));
+        }
+        return out;
     }
 
     /** Runs failure detection (every 100 ms is fine) and, every tenth call, the planner's deadlines and delays. */

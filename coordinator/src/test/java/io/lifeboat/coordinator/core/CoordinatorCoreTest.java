@@ -1,0 +1,140 @@
+package io.lifeboat.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import io.lifeboat.coordinator.compat.Compatibility;
+import io.lifeboat.coordinator.compat.CompatibilityEngine;
+import io.lifeboat.coordinator.failover.FailoverPlanner;
+import io.lifeboat.coordinator.health.HostState;
+import io.lifeboat.coordinator.health.LeaseTimers;
+import io.lifeboat.coordinator.health.VoterPlacement;
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.protocol.v1.CommandResult;
+import io.lifeboat.protocol.v1.DiskFormat;
+import io.lifeboat.protocol.v1.DiskSpec;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.FencingCapability;
+import io.lifeboat.protocol.v1.GuestBitness;
+import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.Heartbeat;
+import io.lifeboat.protocol.v1.HostFacts;
+import io.lifeboat.protocol.v1.HypervisorKind;
+import io.lifeboat.protocol.v1.Inventory;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.NicModel;
+import io.lifeboat.protocol.v1.NicSpec;
+import io.lifeboat.protocol.v1.PeerObservation;
+import io.lifeboat.protocol.v1.PlanEntry;
+import io.lifeboat.protocol.v1.ProbeResult;
+import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+import io.lifeboat.protocol.v1.ReplicationCommitted;
+import io.lifeboat.protocol.v1.VirtualizationExtension;
+import io.lifeboat.protocol.v1.VmdkCreateType;
+
+/** The core fed by hand: an old VMware Server primary that cannot fence itself, protected onto a KVM standby. */
+class CoordinatorCoreTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
+
+    private final List<JournalRecord> journal = new ArrayList<>();
+    private final CoordinatorCore core = new CoordinatorCore("c1", LeaseTimers.defaults(),
+            new VoterPlacement(Map.of("old", "boxOld", "kvm", "boxKvm", "c1", "nas")), Set.of("old", "kvm"),
+            new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
+            new CoordinatorState(), 0);
+
+    private List<CoreOutput> feed(CoreOutput out) {
+        journal.addAll(out.records());
+        return List.of(out);
+    }
+
+    private static HostFacts facts(String id, HypervisorKind kind, String version, VirtualizationExtension ext,
+                                   FencingCapability fencing) {
+        return HostFacts.newBuilder().setHostId(id).setHypervisorKind(kind).setHypervisorVersion(version)
+                .setVirtualizationExtension(ext).setCpu64BitCapable(true).setCpuCount(4).setMemoryBytes(8L << 30)
+                .setMemoryFreeBytes(6L << 30).setDatastoreFreeBytes(100L << 30).setFencingCapability(fencing).build();
+    }
+
+    private static Envelope from(String host, Envelope.Builder e) {
+        return e.setSender(host).setMessageId(host + "-" + System.nanoTime()).build();
+    }
+
+    @Test
+    void manualOnlyHostIsFailedOverAfterTheAdminConfirmsItIsOff() {
+        feed(core.configure(List.of(RecoveryPlanDefined.newBuilder().setName("office").setTargetHostId("kvm")
+                .setDestinationDir("/srv/lifeboat").putNetworkMap("bridged", "br0")
+                .addEntries(PlanEntry.newBuilder().setGuestId("g-mail")).build()),
+                List.of(new GuestProtection("g-mail", "mail", "old", "kvm", "office"))));
+        feed(core.start(T0));
+        GuestSpec mail = GuestSpec.newBuilder().setName("mail").setBitness(GuestBitness.GUEST_BITNESS_32).setVcpus(1)
+                .setMemoryBytes(1L << 30).setVmwareHardwareVersion(7)
+                .addDisks(DiskSpec.newBuilder().setPath("/vm/mail/mail.vmdk").setFormat(DiskFormat.DISK_FORMAT_VMDK)
+                        .setVmdkCreateType(VmdkCreateType.VMDK_CREATE_TYPE_TWO_GB_MAX_EXTENT_SPARSE)
+                        .setCapacityBytes(8L << 30))
+                .addNics(NicSpec.newBuilder().setMacAddress("00:0c:29:11:22:33").setModel(NicModel.NIC_MODEL_VMXNET)
+                        .setNetwork("bridged")).build();
+        feed(core.onEnvelope("old", from("old", Envelope.newBuilder().setInventory(Inventory.newBuilder()
+                .setHostId("old").setFacts(facts("old", HypervisorKind.HYPERVISOR_KIND_VMWARE_SERVER, "2.0.2",
+                        VirtualizationExtension.VIRTUALIZATION_EXTENSION_NONE,
+                        FencingCapability.FENCING_CAPABILITY_NONE)).addGuests(mail))), 0, T0));
+        feed(core.onEnvelope("kvm", from("kvm", Envelope.newBuilder().setInventory(Inventory.newBuilder()
+                .setHostId("kvm").setFacts(facts("kvm", HypervisorKind.HYPERVISOR_KIND_LIBVIRT_KVM, "9.0.0",
+                        VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X,
+                        FencingCapability.FENCING_CAPABILITY_SELF_FENCE)))), 0, T0));
+        feed(core.onEnvelope("kvm", from("kvm", Envelope.newBuilder().setReplicationCommitted(ReplicationCommitted
+                .newBuilder().setGuestId("g-mail").setPointId("g-mail/20261130T095500Z").setTargetHostId("kvm")
+                .setSnapshotTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(T0.getEpochSecond() - 300)))),
+                0, T0));
+        assertThat(core.state().guest("g-mail")).isPresent();
+        assertThat(core.verdicts().get("g-mail").compatibility()).isEqualTo(Compatibility.CONVERT);
+        assertThat(core.capacity().get("office").fits()).isTrue();
+
+        // "old" goes silent; "kvm" keeps reporting that it does not hear it either, and its probe fails.
+        String probeId = null;
+        for (long now = 0; now <= 30 * S; now += S / 10) {
+            if (now % S == 0) {
+                feed(core.onEnvelope("kvm", from("kvm", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                        .setHostId("kvm").addPeers(PeerObservation.newBuilder().setVoterId("old").setSinceLastHeard(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(now / S))))), now, T0));
+            }
+            CoreOutput out = core.tick(now, T0.plusNanos(now));
+            feed(out);
+            for (var probe : out.replies()) {
+                probeId = probe.envelope().getProbePeerHost().getHeader().getCommandId();
+                feed(core.onEnvelope("kvm", from("kvm", Envelope.newBuilder().setCommandResult(CommandResult
+                        .newBuilder().setCommandId(probeId).setProbe(ProbeResult.newBuilder().setPeerHostId("old")))),
+                        now, T0.plusNanos(now)));
+            }
+            assertThat(out.commands()).as("no failover before the admin confirms").isEmpty();
+        }
+        assertThat(probeId).isNotNull();
+        assertThat(core.leases().state("old")).isEqualTo(HostState.LOST);
+        assertThat(core.leases().notArmedReason("old")).contains("cannot fence itself");
+        assertThatThrownBy(() -> core.confirmHostOff("kvm", "admin", 30 * S)).isInstanceOf(IllegalStateException.class);
+
+        feed(core.confirmHostOff("old", "admin", 30 * S));
+        List<Envelope> commands = new ArrayList<>();
+        for (long now = 30 * S; now <= 32 * S; now += S / 10) {
+            feed(core.onEnvelope("kvm", from("kvm", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                    .setHostId("kvm").addPeers(PeerObservation.newBuilder().setVoterId("old").setSinceLastHeard(
+                            com.google.protobuf.Duration.newBuilder().setSeconds(now / S))))), now, T0));
+            core.tick(now, T0.plusNanos(now)).commands().forEach(c -> commands.add(c.envelope()));
+        }
+        assertThat(commands).singleElement().satisfies(e -> {
+            assertThat(e.getMaterialiseRestorePoint().getPointId()).isEqualTo("g-mail/20261130T095500Z");
+            assertThat(e.getMaterialiseRestorePoint().getTargetFormat()).isEqualTo(DiskFormat.DISK_FORMAT_VMDK);
+            assertThat(e.getEpoch()).isEqualTo(1);
+        });
+        assertThat(journal).anySatisfy(r -> assertThat(r.getHostStateChanged().getReason())
+                .isEqualTo("admin admin confirmed the host is off"));
+    }
+}
