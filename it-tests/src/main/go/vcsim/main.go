@@ -156,6 +156,7 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 		return fmt.Errorf("datastore %s on %s: %w", o.datastoreName, dir, err)
 	}
 	simulator.Map.AddHandler(newVmxLoader(o.datastoreName, dir, ds.Reference()))
+	simulator.Map.AddHandler(newSnapshotDisks(o.datastoreName, dir))
 	pool, err := host.ResourcePool(ctx)
 	if err != nil {
 		return fmt.Errorf("host resource pool: %w", err)

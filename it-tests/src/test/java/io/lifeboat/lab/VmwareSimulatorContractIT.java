@@ -130,9 +130,18 @@ abstract class VmwareSimulatorContractIT {
         assertThat(roots).extracting(VirtualMachineSnapshotTree::getName).containsExactly("lifeboat-cycle");
         ManagedObjectReference snapRef = (ManagedObjectReference) snap.getResult();
         assertThat(roots[0].getSnapshot().getVal()).isEqualTo(snapRef.getVal());
+        // As on ESX: the disk now writes to a delta whose parent is the frozen base, which replication reads.
+        VirtualDiskFlatVer2BackingInfo during = diskBacking(registered);
+        assertThat(during.getFileName()).isEqualTo("[datastore1] vm1/vm1-000001.vmdk");
+        assertThat(during.getParent().getFileName()).isEqualTo("[datastore1] vm1/vm1.vmdk");
+        assertThat(simulator.datastoreFileExists("vm1/vm1-000001.vmdk")).isTrue();
 
         assertSucceeded(new VirtualMachineSnapshot(si.getServerConnection(), snapRef).removeSnapshot_Task(false));
         assertThat(snapshotRoots(registered)).isNullOrEmpty();
+        VirtualDiskFlatVer2BackingInfo after = diskBacking(registered);
+        assertThat(after.getFileName()).isEqualTo("[datastore1] vm1/vm1.vmdk");
+        assertThat(after.getParent()).isNull();
+        assertThat(simulator.datastoreFileExists("vm1/vm1-000001.vmdk")).isFalse();
     }
 
     @Test
@@ -218,6 +227,13 @@ abstract class VmwareSimulatorContractIT {
         } finally {
             old.close();
         }
+    }
+
+    private VirtualDiskFlatVer2BackingInfo diskBacking(VirtualMachine vm) {
+        return Arrays.stream((VirtualDevice[]) properties(vm).get("config.hardware.device"))
+                .filter(VirtualDisk.class::isInstance)
+                .map(d -> (VirtualDiskFlatVer2BackingInfo) d.getBacking())
+                .findFirst().orElseThrow(() -> new AssertionError("no disk"));
     }
 
     private static String nicMac(Hashtable<?, ?> props) {
