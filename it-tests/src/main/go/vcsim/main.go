@@ -126,7 +126,8 @@ func run(o options) error {
 	}
 	simulator.Map.SessionManager().ServiceHostName = ln.Addr().String()
 
-	srv := &http.Server{Handler: soapFilter{next: m.Service.ServeMux}, ReadHeaderTimeout: 30 * time.Second}
+	sdk := registrationFiles{next: m.Service.ServeMux, datastores: map[string]string{o.datastoreName: absDir}}
+	srv := &http.Server{Handler: soapFilter{next: sdk}, ReadHeaderTimeout: 30 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Printf("%s %s://%s/sdk datastore=[%s] %s\n", readyMarker, scheme, ln.Addr(), o.datastoreName, absDir)
@@ -204,8 +205,8 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 	return nil
 }
 
-// ensureFiles creates the files the simulator's RegisterVM opens besides the .vmx
-// (<name>.nvram and vmware.log), as a real host creates them at the first power-on.
+// ensureFiles creates, when missing, the files the simulator's RegisterVM opens besides the
+// .vmx (<name>.nvram and vmware.log), as a real host creates them at the first power-on.
 func ensureFiles(vmDir, name string) error {
 	for _, f := range []string{name + ".nvram", "vmware.log"} {
 		p := filepath.Join(vmDir, f)

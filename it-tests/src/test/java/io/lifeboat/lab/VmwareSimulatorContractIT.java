@@ -174,8 +174,7 @@ abstract class VmwareSimulatorContractIT {
                 RW 8192 FLAT "web-flat.vmdk" 0
                 """.getBytes(StandardCharsets.UTF_8));
         simulator.writeDatastoreFile("web/web-flat.vmdk", new byte[8192 * 512]);
-        simulator.writeDatastoreFile("web/web.nvram", new byte[0]);
-        simulator.writeDatastoreFile("web/vmware.log", new byte[0]);
+        // No .nvram, no vmware.log: a real host registers a VM from its .vmx alone.
 
         VirtualMachine web = register("[datastore1] web/web.vmx", "web");
 
