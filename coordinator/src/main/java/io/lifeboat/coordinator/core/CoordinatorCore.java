@@ -160,6 +160,7 @@ public final class CoordinatorCore {
                 envelope.getHeartbeat().getPeersList().forEach(p -> peers.put(p.getVoterId(),
                         p.getSinceLastHeard().getSeconds() * 1_000_000_000L + p.getSinceLastHeard().getNanos()));
                 tracker.onHeartbeat(hostId, nowNanos, peers);
+                leases.onFencedReport(hostId, envelope.getHeartbeat().getFenced());
             }
             case INVENTORY -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());

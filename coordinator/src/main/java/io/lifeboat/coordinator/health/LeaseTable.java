@@ -29,6 +29,7 @@ public final class LeaseTable {
         long probeResultNanos = Long.MIN_VALUE;
         boolean probeReachedHost;
         boolean adminConfirmed;
+        boolean reportsFenced;
 
         Host(String hostId, boolean canFence) {
             this.hostId = hostId;
@@ -92,6 +93,11 @@ public final class LeaseTable {
         host.probeReachedHost = hypervisorApiAnswered || sshAnswered;
     }
 
+    /** Records whether the host's latest heartbeat says it has fenced itself and not yet regained a lease. */
+    public void onFencedReport(String hostId, boolean fenced) {
+        host(hostId).reportsFenced = fenced;
+    }
+
     /** Decides the state changes, probes and recoveries due at {@code nowNanos}, without changing anything. */
     public HealthAssessment evaluate(long nowNanos) {
         List<HostTransition> transitions = new ArrayList<>();
@@ -108,11 +114,17 @@ public final class LeaseTable {
                         transitions.add(new HostTransition(host.hostId, host.state, HostState.SUSPECTED, nowNanos,
                                 silence, List.of(), false, "silent for " + LeaseTimers.show(silence)));
                         prober(host.hostId, nowNanos).ifPresent(p -> probes.add(new ProbeRequest(host.hostId, p)));
+                    } else if (host.state == HostState.UP && host.reportsFenced) {
+                        transitions.add(new HostTransition(host.hostId, host.state, HostState.FENCED, nowNanos,
+                                silence, List.of(), false, "host reports it fenced itself (lease lost)"));
+                    } else if (host.state == HostState.FENCED && !host.reportsFenced) {
+                        transitions.add(new HostTransition(host.hostId, host.state, HostState.UP, nowNanos,
+                                silence, List.of(), false, "host holds a lease again"));
                     }
                 }
                 case SUSPECTED -> {
                     if (silence <= timers.suspectAfterNanos()) {
-                        transitions.add(new HostTransition(host.hostId, host.state, HostState.UP, nowNanos, silence,
+                        transitions.add(new HostTransition(host.hostId, host.state, back(host), nowNanos, silence,
                                 List.of(), false, "heard again after " + LeaseTimers.show(silence)));
                         continue;
                     }
@@ -130,7 +142,7 @@ public final class LeaseTable {
                 }
                 case LOST -> {
                     if (silence <= timers.suspectAfterNanos()) {
-                        transitions.add(new HostTransition(host.hostId, host.state, HostState.UP, nowNanos, silence,
+                        transitions.add(new HostTransition(host.hostId, host.state, back(host), nowNanos, silence,
                                 List.of(), false, "lost host heard again; its guests stay with their current owner"));
                     } else if (host.failoverArmed && (host.adminConfirmed || !massFailure(nowNanos))
                             && tracker.votersSilentOn(host.hostId, voters, nowNanos,
@@ -167,6 +179,10 @@ public final class LeaseTable {
                 + ", probe reached neither hypervisor API nor SSH" + (why.isEmpty() ? "" : "; " + why);
         return new HostTransition(host.hostId, HostState.SUSPECTED, HostState.LOST, nowNanos, silence, agreeing,
                 why.isEmpty(), reason);
+    }
+
+    private static HostState back(Host host) {
+        return host.reportsFenced ? HostState.FENCED : HostState.UP;
     }
 
     /** Whether more than half of the hosts (of a site with three or more) were lost within the damping window. */

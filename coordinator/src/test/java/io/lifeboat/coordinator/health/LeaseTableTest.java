@@ -224,4 +224,21 @@ class LeaseTableTest {
         runUntil(12 * S + 100 * MS, 13 * S, 0);
         assertThat(table.state("hostP")).isEqualTo(HostState.UP);
     }
+
+    @Test
+    void aHostThatReportsItFencedItselfIsFencedUntilItHoldsALeaseAgain() {
+        tracker.onHeartbeat("hostP", 0, Map.of());
+        table.onFencedReport("hostP", true);
+        table.evaluate(S).transitions().forEach(table::apply);
+        assertThat(table.state("hostP")).isEqualTo(HostState.FENCED);
+        // A partitioned host comes back still fenced: FENCED, not UP.
+        runUntil(S, 4 * S, 0);
+        assertThat(table.state("hostP")).isEqualTo(HostState.SUSPECTED);
+        tracker.onHeartbeat("hostP", 4 * S + 50 * MS, Map.of());
+        table.evaluate(4 * S + 100 * MS).transitions().forEach(table::apply);
+        assertThat(table.state("hostP")).isEqualTo(HostState.FENCED);
+        table.onFencedReport("hostP", false);
+        table.evaluate(4 * S + 200 * MS).transitions().forEach(table::apply);
+        assertThat(table.state("hostP")).isEqualTo(HostState.UP);
+    }
 }
