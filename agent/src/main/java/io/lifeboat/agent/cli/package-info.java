@@ -1,0 +1,2 @@
+/** picocli commands of the agent module, registered by the launcher. */
+package io.lifeboat.agent.cli;

@@ -1,0 +1,129 @@
+package io.lifeboat.agent.link;
+
+import com.google.protobuf.Duration;
+import io.lifeboat.agent.hypervisor.GuestRef;
+import io.lifeboat.agent.hypervisor.HypervisorDriver;
+import io.lifeboat.agent.hypervisor.HypervisorException;
+import io.lifeboat.agent.hypervisor.Registration;
+import io.lifeboat.protocol.v1.BootResult;
+import io.lifeboat.protocol.v1.CommandOutcome;
+import io.lifeboat.protocol.v1.CommandResult;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.FenceResult;
+import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.RegisterResult;
+import io.lifeboat.protocol.v1.StopMode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs the power and registration commands on the host's {@link HypervisorDriver}: StartGuest (with boot
+ * verification by serial-console marker), StopGuest, Fence, RegisterGuest, UnregisterGuest. Backup and restore
+ * commands belong to the backup cycle's handler.
+ */
+public final class DriverCommandHandler implements CommandHandler {
+  private static final Set<Envelope.PayloadCase> SUPPORTED = Set.of(Envelope.PayloadCase.START_GUEST,
+      Envelope.PayloadCase.STOP_GUEST, Envelope.PayloadCase.FENCE, Envelope.PayloadCase.REGISTER_GUEST,
+      Envelope.PayloadCase.UNREGISTER_GUEST);
+
+  private final Vertx vertx;
+  private final HypervisorDriver driver;
+  private final GuestDirectory guests;
+
+  /**
+   * Creates the handler.
+   *
+   * @param vertx Vert.x, for boot-verification timers
+   * @param driver the host's driver
+   * @param guests the protected guests
+   */
+  public DriverCommandHandler(Vertx vertx, HypervisorDriver driver, GuestDirectory guests) {
+    this.vertx = vertx;
+    this.driver = driver;
+    this.guests = guests;
+  }
+
+  @Override
+  public boolean supports(Envelope.PayloadCase command) {
+    return SUPPORTED.contains(command);
+  }
+
+  @Override
+  public Future<CommandResult> handle(Envelope command) {
+    CommandResult.Builder ok = CommandResult.newBuilder().setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+    Future<CommandResult> run = switch (command.getPayloadCase()) {
+      case FENCE -> fence().map(ids -> ok.setFence(FenceResult.newBuilder().addAllStoppedGuestIds(ids)).build());
+      case STOP_GUEST -> ref(command.getStopGuest().getGuestId()).compose(ref -> driver.stop(ref,
+          command.getStopGuest().getMode() == StopMode.STOP_MODE_HARD ? java.time.Duration.ZERO
+              : seconds(command.getStopGuest().getGracePeriod())))
+          .map(state -> ok.build());
+      case START_GUEST -> ref(command.getStartGuest().getGuestId()).compose(ref -> driver.start(ref)
+          .compose(v -> command.getStartGuest().getBootMarker().isEmpty() ? Future.succeededFuture(ok.build())
+              : verifyBoot(ref, command.getStartGuest().getBootMarker(),
+                  seconds(command.getStartGuest().getBootTimeout()), System.nanoTime())
+                  .map(boot -> ok.setBoot(boot).build())));
+      case REGISTER_GUEST -> {
+        GuestSpec spec = command.getRegisterGuest().getSpec();
+        Registration how = command.getRegisterGuest().getTransient() ? Registration.TRANSIENT
+            : Registration.PERSISTENT;
+        yield driver.register(spec, how).map(registered -> {
+          if (!spec.getGuestId().isEmpty()) {
+            guests.put(spec.getGuestId(), GuestRef.of(registered));
+          }
+          return ok.setRegister(RegisterResult.newBuilder().setHypervisorUuid(registered.getHypervisorUuid())
+              .setConfigPath(registered.getConfigPath())).build();
+        });
+      }
+      case UNREGISTER_GUEST -> ref(command.getUnregisterGuest().getGuestId()).compose(driver::unregister)
+          .map(v -> ok.build());
+      default -> Future.failedFuture(HypervisorException.permanent("unsupported", "unsupported command "
+          + command.getPayloadCase()));
+    };
+    return run.recover(e -> Future.succeededFuture(CommandResult.newBuilder()
+        .setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
+        .setFailure(e instanceof HypervisorException h ? h.toFailure()
+            : io.lifeboat.protocol.v1.Failure.newBuilder()
+                .setErrorClass(io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_PERMANENT).setCode("command_failed")
+                .setMessage(String.valueOf(e.getMessage())).build())
+        .build()));
+  }
+
+  /**
+   * Hard-stops every protected guest running here.
+   *
+   * @return guest ids of the guests stopped
+   */
+  public Future<List<String>> fence() {
+    return driver.fence(guests.refs()).map(refs -> refs.stream()
+        .map(r -> guests.guestId(r).orElse(r.toString())).toList());
+  }
+
+  private Future<GuestRef> ref(String guestId) {
+    return guests.ref(guestId).map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
+        HypervisorException.permanent("no_such_guest", "guest " + guestId + " is not protected on "
+            + driver.endpoint())));
+  }
+
+  private Future<BootResult> verifyBoot(GuestRef ref, String marker, java.time.Duration timeout, long startNanos) {
+    return driver.bootEvidence(ref, 64 * 1024).compose(evidence -> {
+      long elapsed = System.nanoTime() - startNanos;
+      if (evidence.consoleShows(marker)) {
+        return Future.succeededFuture(BootResult.newBuilder().setBootVerified(true).setBootDuration(Duration
+            .newBuilder().setSeconds(elapsed / 1_000_000_000L).setNanos((int) (elapsed % 1_000_000_000L))).build());
+      }
+      if (elapsed > timeout.toNanos()) {
+        return Future.failedFuture(new HypervisorException(io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_RETRIABLE,
+            "boot_not_verified", "guest " + ref + " on " + driver.endpoint() + " showed no \"" + marker
+                + "\" on its serial console within " + timeout.toSeconds() + " s"));
+      }
+      return vertx.timer(250).compose(t -> verifyBoot(ref, marker, timeout, startNanos));
+    });
+  }
+
+  private static java.time.Duration seconds(Duration d) {
+    java.time.Duration out = java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    return out.isZero() ? java.time.Duration.ofSeconds(60) : out;
+  }
+}
