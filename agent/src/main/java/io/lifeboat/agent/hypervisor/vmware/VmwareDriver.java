@@ -103,6 +103,8 @@ public final class VmwareDriver implements HypervisorDriver {
   private final FileSystem files;
   private final WorkerExecutor worker;
   private final WorkerExecutor fenceWorker;
+  /** Guests registered TRANSIENT: VMware has no transient VMs, so they are unregistered when stopped or fenced. */
+  private final java.util.Set<String> transientUuids = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private VmwareDriver(Vertx vertx, VmwareSettings settings, ServiceInstance si, SftpRemoteFiles sftp) {
     this.settings = settings;
@@ -524,7 +526,12 @@ public final class VmwareDriver implements HypervisorDriver {
       TaskInfo info = waitFor(dc.getVmFolder().registerVM_Task(dsPath, stem, false, compute.getResourcePool(), host),
           "register " + dsPath);
       VirtualMachine vm = new VirtualMachine(si.getServerConnection(), (ManagedObjectReference) info.getResult());
-      return toSpec(vm.getPropertiesByPaths(VM_PATHS)).toBuilder().setGuestId(spec.getGuestId()).build();
+      GuestSpec registered = toSpec(vm.getPropertiesByPaths(VM_PATHS)).toBuilder().setGuestId(spec.getGuestId())
+          .build();
+      if (registration == Registration.TRANSIENT) {
+        transientUuids.add(registered.getHypervisorUuid());
+      }
+      return registered;
     });
   }
 
@@ -539,8 +546,9 @@ public final class VmwareDriver implements HypervisorDriver {
   @Override
   public Future<Void> persist(GuestRef guest) {
     return blocking("persist " + guest, () -> {
-      find(guest);
-      return null; // RegisterVM is persistent already.
+      Found f = find(guest);
+      transientUuids.remove(String.valueOf(f.props.get("config.uuid")));
+      return null; // RegisterVM is persistent already; it just stops being unregistered at stop.
     });
   }
 
@@ -599,6 +607,7 @@ public final class VmwareDriver implements HypervisorDriver {
         }
       }
       waitFor(f.vm.powerOffVM_Task(), "power off " + guest);
+      dropIfTransient(f.vm, f.props.get("config.uuid"));
       return PowerState.POWER_STATE_OFF;
     });
   }
@@ -619,6 +628,7 @@ public final class VmwareDriver implements HypervisorDriver {
         try {
           waitFor(((VirtualMachine) e).powerOffVM_Task(), "power off " + match);
           stopped.add(match);
+          dropIfTransient((VirtualMachine) e, p.get("config.uuid"));
         } catch (Exception ex) {
           failures.add(VmwareErrors.classify(endpoint(), "fence " + match, ex).getMessage());
         }
@@ -663,6 +673,13 @@ public final class VmwareDriver implements HypervisorDriver {
         return new BootEvidence(state, "");
       }
     });
+  }
+
+  /** Unregisters a powered-off guest that was registered TRANSIENT, so a restarted host cannot run it again. */
+  private void dropIfTransient(VirtualMachine vm, Object uuid) throws Exception {
+    if (uuid != null && transientUuids.remove(uuid.toString())) {
+      vm.unregisterVM();
+    }
   }
 
   private TaskInfo waitFor(Task task, String what) throws Exception {
