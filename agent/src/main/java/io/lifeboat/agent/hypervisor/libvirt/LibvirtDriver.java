@@ -368,13 +368,23 @@ public final class LibvirtDriver implements HypervisorDriver {
                 return Future.succeededFuture();
             }
             long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
-            return until(what + ": wait for the commit job", () -> {
-                DomainBlockJobInfo info = lookup(guest).getBlockJobInfo(target, 0);
-                return info != null && info.end > 0 && info.cur == info.end;
-            }, deadline).compose(v -> run(what + ": pivot", () -> {
+            return until(what + ": wait for the commit job, then pivot", () -> {
                 Domain d = lookup(guest);
-                d.blockJobAbort(target, Domain.BlockJobAbortFlags.PIVOT);
-                String now = currentSource(d, target);
+                DomainBlockJobInfo info = d.getBlockJobInfo(target, 0);
+                if (info == null || info.end <= 0 || info.cur != info.end) {
+                    return false;
+                }
+                try {
+                    d.blockJobAbort(target, Domain.BlockJobAbortFlags.PIVOT);
+                    return true;
+                } catch (LibvirtException e) {
+                    if (e.getError() != null && e.getError().getCode() == Error.ErrorNumber.VIR_ERR_BLOCK_COPY_ACTIVE) {
+                        return false; // QEMU reports the job ready a little after cur == end
+                    }
+                    throw e;
+                }
+            }, deadline).compose(v -> run(what + ": check the pivot", () -> {
+                String now = currentSource(lookup(guest), target);
                 if (!disk.basePath().equals(now)) {
                     throw new HypervisorException(ErrorClass.ERROR_CLASS_RETRIABLE, "pivot_failed", endpoint + ": "
                             + "guest " + guest + " disk " + target + " runs on " + now + " after the pivot, not on "
