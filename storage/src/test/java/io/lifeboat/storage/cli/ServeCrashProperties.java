@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -42,6 +43,7 @@ class ServeCrashProperties {
             Path digests = dir.resolve("digests");
 
             Receiver receiver = Receiver.start(store, secret, dir.resolve("serve1.log"));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-------");
             StoreCommandTest.Run first = push(image, receiver.port, secret, digests, "--retries", "0");
             assertThat(first.exit()).as(first.err()).isZero();
             String p1 = new JsonObject(first.out()).getString("pointId");
