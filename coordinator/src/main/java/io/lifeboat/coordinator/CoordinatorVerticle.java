@@ -20,14 +20,17 @@ import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.core.CoordinatorCore;
 import io.lifeboat.coordinator.core.CoreOutput;
 import io.lifeboat.coordinator.core.GuestProtection;
+import io.lifeboat.coordinator.core.JournalEvents;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
 import io.lifeboat.coordinator.journal.Journal;
 import io.lifeboat.coordinator.link.HelloAuthenticator;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.coordinator.state.Timestamps;
+import io.lifeboat.protocol.Addresses;
 import io.lifeboat.protocol.FrameException;
 import io.lifeboat.protocol.FramedConnection;
+import io.lifeboat.protocol.ProtobufMessageCodec;
 import io.lifeboat.protocol.ProtocolVersion;
 import io.lifeboat.protocol.v1.CoordinatorSnapshot;
 import io.lifeboat.protocol.v1.Envelope;
@@ -45,7 +48,8 @@ import io.vertx.core.net.NetSocket;
 /**
  * The coordinator as a Vert.x verticle: a thin adapter that accepts agent links (lifeboat.v1 frames, Hello check),
  * feeds envelopes and a 100 ms tick to the {@link CoordinatorCore} on its event loop, appends the core's records to
- * the {@link Journal} on a named worker pool (fsync), and sends commands only once their records are durable (I4).
+ * the {@link Journal} on a named worker pool (fsync), sends commands only once their records are durable (I4), and
+ * then publishes the events those records announce on {@code lifeboat.events}.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -98,6 +102,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         journalPool = vertx.createSharedWorkerExecutor(JOURNAL_POOL, 1);
+        try {
+            ProtobufMessageCodec.install(vertx.eventBus());
+        } catch (IllegalStateException alreadyInstalled) {
+            // Another verticle of this Vert.x instance installed the codec first.
+        }
         Map<String, Optional<String>> keyIds = new LinkedHashMap<>();
         config.hosts().values().forEach(h -> keyIds.put(h.hostId(), h.keyId()));
         authenticator = new HelloAuthenticator(config.nodeId(), config.secrets(), keyIds);
@@ -178,7 +187,13 @@ public final class CoordinatorVerticle extends VerticleBase {
                 journal.snapshot(state);
             }
             return null;
-        }, true)).<Void>mapEmpty().onSuccess(v -> out.commands().forEach(this::send)).onFailure(e -> {
+        }, true)).<Void>mapEmpty().onSuccess(v -> {
+            out.commands().forEach(this::send);
+            for (JournalRecord record : out.records()) {
+                JournalEvents.of(record, core.state(), config.nodeId())
+                        .forEach(event -> vertx.eventBus().publish(Addresses.EVENTS, event));
+            }
+        }).onFailure(e -> {
             failed = true;
             LOG.error("[coordinator node={} epoch={}] journal write failed, no command is sent any more: {}",
                     config.nodeId(), core.epoch(), e.getMessage());

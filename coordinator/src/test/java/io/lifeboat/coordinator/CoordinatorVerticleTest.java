@@ -159,6 +159,19 @@ class CoordinatorVerticleTest {
         }
     }
 
+    @Test
+    void silentHostsAreSuspectedJournaledAndAnnouncedOnTheEventBus() throws Exception {
+        List<Envelope> events = new CopyOnWriteArrayList<>();
+        vertx.eventBus().<Envelope>consumer(io.lifeboat.protocol.Addresses.EVENTS, m -> events.add(m.body()));
+        CoordinatorVerticle verticle = new CoordinatorVerticle(config);
+        join(vertx.deployVerticle(verticle));
+        await().atMost(Duration.ofSeconds(8)).until(() -> events.stream().filter(Envelope::hasHostSuspected).count() == 2);
+        assertThat(events).filteredOn(Envelope::hasHostSuspected)
+                .extracting(e -> e.getHostSuspected().getHostId()).containsExactlyInAnyOrder("hostA", "hostB");
+        assertThat(events).allSatisfy(e -> assertThat(e.getEpoch()).isEqualTo(1));
+        assertThat(journalRecords()).filteredOn(JournalRecord::hasHostStateChanged).hasSize(2);
+    }
+
     private List<JournalRecord> journalRecords() throws Exception {
         Path copy = dir.resolve("journal-copy-" + System.nanoTime());
         java.nio.file.Files.createDirectories(copy);

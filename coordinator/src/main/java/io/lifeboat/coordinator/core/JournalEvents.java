@@ -1,0 +1,104 @@
+package io.lifeboat.coordinator.core;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.coordinator.state.FailoverOperation;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.ErrorClass;
+import io.lifeboat.protocol.v1.FailoverStep;
+import io.lifeboat.protocol.v1.FailoverStepCompleted;
+import io.lifeboat.protocol.v1.FailoverStepFailed;
+import io.lifeboat.protocol.v1.FailoverStepStarted;
+import io.lifeboat.protocol.v1.Failure;
+import io.lifeboat.protocol.v1.GuestFailedOver;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.protocol.v1.HostLost;
+import io.lifeboat.protocol.v1.HostStateChanged;
+import io.lifeboat.protocol.v1.HostSuspected;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.RecoveryStep;
+import io.lifeboat.protocol.v1.RecoveryStepChanged;
+
+/** Turns durable journal records into the lifeboat.v1 events published on {@code lifeboat.events}. */
+public final class JournalEvents {
+
+    private JournalEvents() {
+    }
+
+    /** The events a record announces (none for records that are not news, such as epochs or facts). */
+    public static List<Envelope> of(JournalRecord record, CoordinatorState state, String nodeId) {
+        Envelope.Builder envelope = Envelope.newBuilder().setMessageId(UUID.randomUUID().toString())
+                .setSender(nodeId).setEpoch(state.epoch());
+        switch (record.getRecordCase()) {
+            case HOST_STATE_CHANGED -> {
+                HostStateChanged c = record.getHostStateChanged();
+                if (c.getTo() == HostHealth.HOST_HEALTH_SUSPECTED) {
+                    return List.of(envelope.setHostSuspected(HostSuspected.newBuilder().setHostId(c.getHostId())
+                            .setSilence(c.getSilence())).build());
+                }
+                if (c.getTo() == HostHealth.HOST_HEALTH_LOST) {
+                    return List.of(envelope.setHostLost(HostLost.newBuilder().setHostId(c.getHostId())
+                            .setSilence(c.getSilence()).addAllAgreeingVoterIds(c.getAgreeingVoterIdsList())
+                            .setFailoverArmed(c.getFailoverArmed())).build());
+                }
+                return List.of();
+            }
+            case RECOVERY_STEP_CHANGED -> {
+                RecoveryStepChanged c = record.getRecoveryStepChanged();
+                FailoverStep step = step(c.getStep());
+                return switch (c.getStatus()) {
+                    case STEP_STATUS_STARTED -> List.of(envelope.setFailoverStepStarted(FailoverStepStarted
+                            .newBuilder().setOperationId(c.getOperationId()).setGuestId(c.getGuestId()).setStep(step)
+                            .setSourceHostId(operation(state, c.getOperationId()).map(FailoverOperation::lostHostId)
+                                    .orElse(""))
+                            .setTargetHostId(state.guest(c.getGuestId()).map(g -> g.standbyHostId()).orElse(""))
+                            .setPointId(c.getPointId())).build());
+                    case STEP_STATUS_COMPLETED -> List.of(envelope.setFailoverStepCompleted(FailoverStepCompleted
+                            .newBuilder().setOperationId(c.getOperationId()).setGuestId(c.getGuestId()).setStep(step)
+                            .setPointId(c.getPointId()).setDetail(c.getDetail())).build());
+                    case STEP_STATUS_FAILED -> List.of(envelope.setFailoverStepFailed(FailoverStepFailed.newBuilder()
+                            .setOperationId(c.getOperationId()).setGuestId(c.getGuestId()).setStep(step)
+                            .setFailure(c.getFailure()).setWillRetry(c.getDetail().startsWith("will retry"))).build());
+                    default -> List.of();
+                };
+            }
+            case GUEST_FAILED_OVER -> {
+                GuestFailedOver f = record.getGuestFailedOver();
+                return List.of(envelope.setFailoverStepCompleted(FailoverStepCompleted.newBuilder()
+                        .setOperationId(f.getOperationId()).setGuestId(f.getGuestId())
+                        .setStep(FailoverStep.FAILOVER_STEP_VERIFY_BOOT).setPointId(f.getPointId())
+                        .setElapsed(f.getRto()).setDetail("FAILED_OVER on " + f.getTargetHostId() + ": RPO "
+                                + f.getRpo().getSeconds() + " s, RTO " + f.getRto().getSeconds() + " s")).build());
+            }
+            case GUEST_RECOVERY_ABANDONED -> {
+                var a = record.getGuestRecoveryAbandoned();
+                return List.of(envelope.setFailoverStepFailed(FailoverStepFailed.newBuilder()
+                        .setOperationId(a.getOperationId()).setGuestId(a.getGuestId())
+                        .setFailure(a.hasFailure() ? a.getFailure() : Failure.newBuilder()
+                                .setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned").build())
+                        .setWillRetry(false)).build());
+            }
+            default -> {
+                return List.of();
+            }
+        }
+    }
+
+    private static Optional<FailoverOperation> operation(CoordinatorState state, String operationId) {
+        return state.operations().stream().filter(o -> o.operationId().equals(operationId)).findFirst();
+    }
+
+    private static FailoverStep step(RecoveryStep step) {
+        return switch (step) {
+            case RECOVERY_STEP_SELECT_POINT -> FailoverStep.FAILOVER_STEP_SELECT_POINT;
+            case RECOVERY_STEP_MATERIALISE -> FailoverStep.FAILOVER_STEP_MATERIALISE;
+            // The persistent definition is a second registration.
+            case RECOVERY_STEP_REGISTER, RECOVERY_STEP_MAKE_PERSISTENT -> FailoverStep.FAILOVER_STEP_REGISTER;
+            case RECOVERY_STEP_START -> FailoverStep.FAILOVER_STEP_START;
+            default -> FailoverStep.FAILOVER_STEP_UNSPECIFIED;
+        };
+    }
+}
