@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -48,6 +49,7 @@ type options struct {
 	only32Bit     bool
 	cpuModel      string
 	trace         bool
+	runGuests     bool
 }
 
 func main() {
@@ -64,6 +66,7 @@ func main() {
 	flag.BoolVar(&o.only32Bit, "32bit-only", false, "report a CPU without long mode (32-bit guests only)")
 	flag.StringVar(&o.cpuModel, "cpu-model", "", "CPU model string to report")
 	flag.BoolVar(&o.trace, "trace", false, "log every SOAP request and response to stderr")
+	flag.BoolVar(&o.runGuests, "run-guests", false, "boot powered-on VMs with qemu-system-x86_64 (TCG), serial0 to the file the .vmx names")
 	flag.Parse()
 
 	if err := run(o); err != nil {
@@ -100,8 +103,12 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("in-process VI client: %w", err)
 	}
-	if err := populate(ctx, client, o, absDir); err != nil {
+	runner, err := populate(ctx, client, o, absDir)
+	if err != nil {
 		return err
+	}
+	if runner != nil {
+		defer runner.stopAll()
 	}
 
 	// The simulator's own server listens on an ephemeral loopback port and is not used:
@@ -146,30 +153,39 @@ func run(o options) error {
 
 // populate creates the datastore on dir, registers every VM folder already in it
 // (<name>/<name>.vmx), and creates the requested number of new VMs.
-func populate(ctx context.Context, c *vim25.Client, o options, dir string) error {
+func populate(ctx context.Context, c *vim25.Client, o options, dir string) (*guestRunner, error) {
 	host := object.NewHostSystem(c, esx.HostSystem.Reference())
 	dss, err := host.ConfigManager().DatastoreSystem(ctx)
 	if err != nil {
-		return fmt.Errorf("host datastore system: %w", err)
+		return nil, fmt.Errorf("host datastore system: %w", err)
 	}
 	ds, err := dss.CreateLocalDatastore(ctx, o.datastoreName, dir)
 	if err != nil {
-		return fmt.Errorf("datastore %s on %s: %w", o.datastoreName, dir, err)
+		return nil, fmt.Errorf("datastore %s on %s: %w", o.datastoreName, dir, err)
 	}
 	simulator.Map.AddHandler(newVmxLoader(o.datastoreName, dir, ds.Reference()))
 	simulator.Map.AddHandler(newSnapshotDisks(o.datastoreName, dir))
+	var runner *guestRunner
+	if o.runGuests {
+		qemu, err := exec.LookPath("qemu-system-x86_64")
+		if err != nil {
+			return nil, fmt.Errorf("-run-guests: %w (apt-get install qemu-system-x86)", err)
+		}
+		runner = newGuestRunner(qemu, o.datastoreName, dir)
+		simulator.Map.AddHandler(runner)
+	}
 	pool, err := host.ResourcePool(ctx)
 	if err != nil {
-		return fmt.Errorf("host resource pool: %w", err)
+		return nil, fmt.Errorf("host resource pool: %w", err)
 	}
 	folders, err := object.NewDatacenter(c, esx.Datacenter.Reference()).Folders(ctx)
 	if err != nil {
-		return fmt.Errorf("datacenter folders: %w", err)
+		return nil, fmt.Errorf("datacenter folders: %w", err)
 	}
 
 	entries, err := ioutil.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("datastore directory %s: %w", dir, err)
+		return nil, fmt.Errorf("datastore directory %s: %w", dir, err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -180,7 +196,7 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 			continue
 		}
 		if err := ensureFiles(filepath.Join(dir, name), name); err != nil {
-			return err
+			return nil, err
 		}
 		vmx := fmt.Sprintf("[%s] %s/%s.vmx", o.datastoreName, name, name)
 		task, err := folders.VmFolder.RegisterVM(ctx, vmx, name, false, pool, host)
@@ -188,7 +204,7 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 			_, err = task.WaitForResult(ctx, nil)
 		}
 		if err != nil {
-			return fmt.Errorf("registering %s: %w", vmx, err)
+			return nil, fmt.Errorf("registering %s: %w", vmx, err)
 		}
 		log.Printf("registered %s", vmx)
 	}
@@ -199,10 +215,10 @@ func populate(ctx context.Context, c *vim25.Client, o options, dir string) error
 			continue // created by an earlier run on this datastore, and registered above
 		}
 		if err := createVM(ctx, c, folders, pool, host, o.datastoreName, dir, name); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return runner, nil
 }
 
 // ensureFiles creates, when missing, the files the simulator's RegisterVM opens besides the

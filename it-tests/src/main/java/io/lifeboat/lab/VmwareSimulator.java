@@ -16,6 +16,9 @@ public interface VmwareSimulator extends AutoCloseable {
     /** Writes a file into the datastore, at {@code relativePath} such as {@code web/web.vmx}, creating its folder. */
     void writeDatastoreFile(String relativePath, byte[] content);
 
+    /** The text of a datastore file (bytes as ISO-8859-1, so serial logs never fail to decode), or "" if missing. */
+    String readDatastoreFile(String relativePath);
+
     /** Whether a file exists in the datastore at {@code relativePath}. */
     boolean datastoreFileExists(String relativePath);
 

@@ -157,6 +157,23 @@ public final class VmwareSimulatorHost implements VmwareSimulator {
     }
 
     @Override
+    public String readDatastoreFile(String relativePath) {
+        String path = datastorePath(relativePath);
+        ExecResult r = host.exec("sh", "-c", "test ! -e \"$1\" || od -An -v -tu1 \"$1\"", "sh", path);
+        if (r.getExitCode() != 0) {
+            throw new LabException("VI API simulator host " + host.name() + ": reading " + path + ": "
+                    + r.getStderr().strip());
+        }
+        StringBuilder text = new StringBuilder();
+        for (String b : r.getStdout().trim().split("\\s+")) {
+            if (!b.isEmpty()) {
+                text.append((char) Integer.parseInt(b));
+            }
+        }
+        return text.toString();
+    }
+
+    @Override
     public boolean datastoreFileExists(String relativePath) {
         return host.exec("test", "-e", datastorePath(relativePath)).getExitCode() == 0;
     }

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param vmCount number of VMs {@code vm0, vm1, ...} created and powered on at start
  * @param hardwareVirtualization whether the CPU reports VT-x
  * @param longMode whether the CPU can run 64-bit guests
+ * @param runGuests whether powered-on VMs boot in QEMU (TCG) with serial0 written to the file their .vmx names
  */
 public record VmwareSimulatorOptions(String username, String password, String product, int vmCount,
-                                     boolean hardwareVirtualization, boolean longMode) {
+                                     boolean hardwareVirtualization, boolean longMode, boolean runGuests) {
 
     /** Name of the datastore, as VI API paths spell it: {@code [datastore1] vm0/vm0.vmx}. */
     public static final String DATASTORE = "datastore1";
@@ -34,12 +35,17 @@ public record VmwareSimulatorOptions(String username, String password, String pr
 
     /** An ESXi host with VT-x and 64-bit CPU, user root, and the given number of VMs. */
     public static VmwareSimulatorOptions esxi(int vmCount) {
-        return new VmwareSimulatorOptions("root", "lifeboat", "esxi", vmCount, true, true);
+        return new VmwareSimulatorOptions("root", "lifeboat", "esxi", vmCount, true, true, false);
+    }
+
+    /** The same host, booting powered-on VMs in QEMU so that a guest's serial marker can be seen. */
+    public VmwareSimulatorOptions withGuestsRunning() {
+        return new VmwareSimulatorOptions(username, password, product, vmCount, hardwareVirtualization, longMode, true);
     }
 
     /** The same host presented as an old VMware Server 2 box without VT-x that runs only 32-bit guests. */
     public VmwareSimulatorOptions asOldServerWithoutVirtualizationExtensions() {
-        return new VmwareSimulatorOptions(username, password, "server2", vmCount, false, false);
+        return new VmwareSimulatorOptions(username, password, "server2", vmCount, false, false, runGuests);
     }
 
     /** The simulator's command-line arguments for serving on {@code listen} with its datastore in {@code datastoreDir}. */
@@ -57,6 +63,9 @@ public record VmwareSimulatorOptions(String username, String password, String pr
         }
         if (!longMode) {
             args.add("-32bit-only");
+        }
+        if (runGuests) {
+            args.add("-run-guests");
         }
         return args;
     }

@@ -141,6 +141,16 @@ public final class VmwareSimulatorProcess implements VmwareSimulator {
     }
 
     @Override
+    public String readDatastoreFile(String relativePath) {
+        Path file = resolve(relativePath);
+        try {
+            return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean datastoreFileExists(String relativePath) {
         return Files.exists(resolve(relativePath));
     }

@@ -23,11 +23,13 @@ import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.mo.VirtualMachineSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,6 +207,47 @@ abstract class VmwareSimulatorContractIT {
     }
 
     @Test
+    void aPoweredOnGuestBootsAndPrintsItsMarkerOnTheSerialFileItsVmxNames() throws Exception {
+        VmwareSimulator booting = startSimulator("vmwareBoot", VmwareSimulatorOptions.esxi(0).withGuestsRunning());
+        try {
+            byte[] raw = TestGuest.rawImage("vmguest", 3, TestGuest.DEFAULT_SIZE_BYTES);
+            booting.writeDatastoreFile("vmguest/vmguest-flat.vmdk", raw);
+            // The layout qemu-img writes: QEMU 7.2 reads a descriptor that ends right after its extent line twice.
+            booting.writeDatastoreFile("vmguest/vmguest.vmdk", ("# Disk DescriptorFile\nversion=1\nCID=fffffffe\n"
+                    + "parentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\n# Extent description\nRW "
+                    + raw.length / 512 + " FLAT \"vmguest-flat.vmdk\" 0\n\n# The Disk Data Base\n#DDB\n\n"
+                    + "ddb.adapterType = \"ide\"\n").getBytes(StandardCharsets.UTF_8));
+            booting.writeDatastoreFile("vmguest/vmguest.vmx", """
+                    .encoding = "UTF-8"
+                    config.version = "8"
+                    virtualHW.version = "7"
+                    displayName = "vmguest"
+                    guestOS = "other26xlinux"
+                    memsize = "32"
+                    ide0:0.present = "TRUE"
+                    ide0:0.fileName = "vmguest.vmdk"
+                    serial0.present = "TRUE"
+                    serial0.fileType = "file"
+                    serial0.fileName = "serial0.log"
+                    """.getBytes(StandardCharsets.UTF_8));
+            ServiceInstance bootSi = connect(booting);
+            try {
+                VirtualMachine vm = register(bootSi, "[datastore1] vmguest/vmguest.vmx", "vmguest");
+                assertSucceeded(vm.powerOnVM_Task(null));
+                Awaitility.await("marker of vmguest on its serial file").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> booting.readDatastoreFile("vmguest/serial0.log"),
+                                log -> log.contains(TestGuest.markerLine("vmguest", 3)));
+                assertSucceeded(vm.powerOffVM_Task());
+            } finally {
+                bootSi.getServerConnection().logout();
+            }
+        } finally {
+            booting.close();
+        }
+    }
+
+    @Test
     void hostFactsTellAModernHostFromAnOldServerWithoutVirtualizationExtensions() throws Exception {
         HostCpuIdInfo[] modern = cpuFeatures(si);
         assertThat(bit(modern, 1, "ecx", 5)).as("VT-x").isTrue();
@@ -270,6 +313,10 @@ abstract class VmwareSimulatorContractIT {
     }
 
     private VirtualMachine register(String vmxPath, String name) throws Exception {
+        return register(si, vmxPath, name);
+    }
+
+    private static VirtualMachine register(ServiceInstance si, String vmxPath, String name) throws Exception {
         Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
         HostSystem host = (HostSystem) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")[0];
         ComputeResource compute = (ComputeResource) host.getParent();
