@@ -171,6 +171,27 @@ class ReplicationTest {
     }
 
     @Test
+    void aDigestThatLiesIsCaughtByTheReceiverAndNeverTrustedAgain() throws Exception {
+        push(direct());
+        // forge the digest file: same CRCs for the last grain, but another SHA-256 (what a CRC collision would do)
+        Path digestFile;
+        try (var s = Files.walk(tmp.resolve("digests"))) {
+            digestFile = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(digestFile);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(digestFile, bytes);
+
+        assertThatThrownBy(() -> push(direct())).hasMessageContaining("chunk mismatch");
+        assertThat(digestFile).doesNotExist();
+        assertThat(store.points(null)).hasSize(1);
+
+        PushResult healed = push(direct());
+        assertThat(healed.fullCompare()).isTrue();
+        assertThat(restored(healed.pointId())).isEqualTo(disk.content());
+    }
+
+    @Test
     void tlsCarriesThePushWhenBothSidesUseIt() throws Exception {
         Path cert = tmp.resolve("cert.pem");
         Path key = tmp.resolve("key.pem");

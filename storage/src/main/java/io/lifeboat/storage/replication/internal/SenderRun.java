@@ -113,34 +113,34 @@ public final class SenderRun {
                 closed = true;
                 inbox.add(CLOSED);
             });
-            handshake();
-            String sessionId = UUID.randomUUID().toString();
-            write(Frames.frame(Frames.OFFER, new JsonObject().put("guestId", request.guestId())
-                    .put("sessionId", sessionId).put("sourceCycleId", sessionId).put("disks", disks).toBuffer()));
-            long listBytes = sendEntries(scans);
-            write(Frames.empty(Frames.OFFER_END));
-            int[] needs = receiveNeeds();
-            long[] sent = sendChunks(scans, needs);
-            bytesRead += sent[1];
-            write(Frames.empty(Frames.DONE));
-            JsonObject committed;
             try {
-                committed = new JsonObject(expect(Frames.COMMITTED, "the commit").payload());
+                handshake();
+                String sessionId = UUID.randomUUID().toString();
+                write(Frames.frame(Frames.OFFER, new JsonObject().put("guestId", request.guestId())
+                        .put("sessionId", sessionId).put("sourceCycleId", sessionId).put("disks", disks).toBuffer()));
+                long listBytes = sendEntries(scans);
+                write(Frames.empty(Frames.OFFER_END));
+                int[] needs = receiveNeeds();
+                long[] sent = sendChunks(scans, needs);
+                bytesRead += sent[1];
+                write(Frames.empty(Frames.DONE));
+                JsonObject committed = new JsonObject(expect(Frames.COMMITTED, "the commit").payload());
+                String pointId = committed.getString("pointId");
+                for (int i = 0; i < scans.size(); i++) {
+                    scans.get(i).digests().committedAs(pointId).write(digestFiles.get(i));
+                }
+                return new PushResult(pointId, committed.getString("rootDigest"), bytesRead, hashed, full, chunks,
+                        sent[0], sent[1], wireBytes, listBytes, scanSeconds, (System.nanoTime() - t0) / 1e9);
             } catch (ReplicationException e) {
                 if (e.getMessage().contains("chunk mismatch")) {
-                    // a reused digest was wrong: never trust these digests again, compare everything next time
+                    // a reused digest did not match the bytes: never trust these digests again, compare everything
+                    // on the next cycle
                     for (Path df : digestFiles) {
                         Files.deleteIfExists(df);
                     }
                 }
                 throw e;
             }
-            String pointId = committed.getString("pointId");
-            for (int i = 0; i < scans.size(); i++) {
-                scans.get(i).digests().committedAs(pointId).write(digestFiles.get(i));
-            }
-            return new PushResult(pointId, committed.getString("rootDigest"), bytesRead, hashed, full, chunks,
-                    sent[0], sent[1], wireBytes, listBytes, scanSeconds, (System.nanoTime() - t0) / 1e9);
         } finally {
             if (socket != null) {
                 socket.close();
