@@ -8,7 +8,6 @@ import io.lifeboat.storage.store.internal.PackReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.security.MessageDigest;
@@ -119,9 +118,5 @@ final class Scrubber {
             }
         }
         return new ScrubReport(checked, bytes, corrupt, damaged, points, unusable);
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }

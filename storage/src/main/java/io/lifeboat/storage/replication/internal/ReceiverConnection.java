@@ -48,6 +48,7 @@ public final class ReceiverConnection {
     private final List<ChunkList.Builder> lists = new ArrayList<>();
     private int currentDisk;
     private BackupSession session;
+    private List<DiskManifest> offerManifests;
     private int pendingChunks;
     private boolean paused;
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[BackupSession.MAX_CHUNK]);
@@ -208,8 +209,6 @@ public final class ReceiverConnection {
             state = State.CHUNKS;
         }).onFailure(e -> protocolError("cannot start session for guest " + guest + ": " + e.getMessage()));
     }
-
-    private List<DiskManifest> offerManifests;
 
     private void onChunk(Frame f) {
         if (f.type() == Frames.DONE) {
