@@ -13,7 +13,7 @@ import java.time.Duration;
  * If the agent hangs, the deadline stops moving and the fence process ({@code lifeboat-fence.sh watch}) stops the
  * protected guests when it passes.
  */
-public final class LeaseFileWriter {
+public final class LeaseFileWriter implements FenceFeed {
   private final Path leaseFile;
   private final Path uptimeFile;
 
@@ -26,6 +26,11 @@ public final class LeaseFileWriter {
   public LeaseFileWriter(Path leaseFile, Path uptimeFile) {
     this.leaseFile = leaseFile;
     this.uptimeFile = uptimeFile;
+  }
+
+  @Override
+  public void feed(Duration untilFence) throws IOException {
+    write(untilFence);
   }
 
   /** @return the lease file */

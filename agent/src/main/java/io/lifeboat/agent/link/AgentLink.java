@@ -1,7 +1,7 @@
 package io.lifeboat.agent.link;
 
 import io.lifeboat.agent.fence.Fencer;
-import io.lifeboat.agent.fence.LeaseFileWriter;
+import io.lifeboat.agent.fence.FenceFeed;
 import io.lifeboat.agent.fence.LeaseKeeper;
 import io.lifeboat.agent.fence.MonotonicClock;
 import io.lifeboat.agent.fence.SelfFence;
@@ -50,7 +50,7 @@ public final class AgentLink extends VerticleBase {
   private final SelfFence selfFence;
   private final CommandHandler handler;
   private final Fencer fencer;
-  private final LeaseFileWriter leaseFile;
+  private final FenceFeed leaseFile;
   private final Supplier<List<String>> runningGuestIds;
   private final MonotonicClock clock;
   private final List<VoterLink> links = new ArrayList<>();
@@ -77,12 +77,12 @@ public final class AgentLink extends VerticleBase {
    * @param selfFence the self-fence decision
    * @param handler runs accepted commands
    * @param fencer hard-stops protected guests
-   * @param leaseFile feeds the host's fence process, or null when there is none
+   * @param leaseFile feeds the host's fence process (lease file or remote loop), or null when there is none
    * @param runningGuestIds protected guests running now, for renewals and heartbeats
    * @param clock the monotonic clock
    */
   public AgentLink(LinkSettings settings, EpochStore epochs, long incarnation, LeaseKeeper lease, SelfFence selfFence,
-      CommandHandler handler, Fencer fencer, LeaseFileWriter leaseFile, Supplier<List<String>> runningGuestIds,
+      CommandHandler handler, Fencer fencer, FenceFeed leaseFile, Supplier<List<String>> runningGuestIds,
       MonotonicClock clock) {
     this.settings = settings;
     this.epochs = epochs;
@@ -256,13 +256,16 @@ public final class AgentLink extends VerticleBase {
       if (fenceAt != lastFedFenceAt) {
         feeding = true;
         Duration until = lease.untilFence();
-        stateWorker.executeBlocking(() -> leaseFile.write(until), false).onComplete(ar -> {
+        stateWorker.executeBlocking(() -> {
+          leaseFile.feed(until);
+          return null;
+        }, false).onComplete(ar -> {
           feeding = false;
           if (ar.succeeded()) {
             lastFedFenceAt = fenceAt;
           } else {
-            LOG.error("[agent host={}] cannot feed the fence process through {}: {}", settings.hostId(),
-                leaseFile.leaseFile(), ar.cause().getMessage());
+            LOG.error("[agent host={}] cannot feed the fence process: {}", settings.hostId(),
+                ar.cause().getMessage());
           }
         });
       }
