@@ -1,8 +1,6 @@
 package io.lifeboat.storage.cli;
 
 import io.lifeboat.storage.ImageFormat;
-import io.lifeboat.storage.ImageRange;
-import io.lifeboat.storage.ImageWriter;
 import io.lifeboat.storage.replication.PushRequest;
 import io.lifeboat.storage.replication.PushResult;
 import io.lifeboat.storage.replication.RateLimiter;
@@ -20,7 +18,7 @@ import io.lifeboat.storage.store.ImageOpener;
 import io.lifeboat.storage.store.LocalBackup;
 import io.lifeboat.storage.store.RestorePoint;
 import io.lifeboat.storage.store.RestorePointId;
-import io.lifeboat.storage.store.RestorePointImage;
+import io.lifeboat.storage.store.RestorePointWriter;
 import io.lifeboat.storage.store.RetentionPolicy;
 import io.lifeboat.storage.store.RetentionReport;
 import io.lifeboat.storage.store.ScrubReport;
@@ -37,7 +35,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -304,7 +301,7 @@ public final class StoreCommand implements Callable<Integer> {
             s.pin(id, "restore");
             long written;
             try {
-                written = materialise(s, d, out, f);
+                written = RestorePointWriter.write(s, d, out, f);
             } finally {
                 s.unpin(id, "restore");
             }
@@ -313,28 +310,6 @@ public final class StoreCommand implements Callable<Integer> {
                     .put("dataBytes", written).put("durationSeconds", seconds(t0)), out.toString());
             return 0;
         }
-    }
-
-    /** Writes disk {@code d} of a point to {@code out} through an {@link ImageWriter}; returns data bytes written. */
-    public static long materialise(ChunkStore s, DiskManifest d, Path out, ImageFormat f) throws IOException {
-        long written = 0;
-        try (RestorePointImage img = new RestorePointImage(s, d);
-             ImageWriter w = ImageWriter.create(out, f, d.capacity(), d.adapterType())) {
-            byte[] buf = new byte[1 << 20];
-            for (ImageRange r : img.map()) {
-                if (!r.data()) {
-                    continue;
-                }
-                for (long pos = r.start(); pos < r.end(); ) {
-                    int n = (int) Math.min(buf.length, r.end() - pos);
-                    img.read(pos, ByteBuffer.wrap(buf, 0, n));
-                    w.write(pos, ByteBuffer.wrap(buf, 0, n));
-                    pos += n;
-                    written += n;
-                }
-            }
-        }
-        return written;
     }
 
     /** {@code store serve --store DIR --listen ADDR --secret-file FILE}: receive pushes until stopped. */
