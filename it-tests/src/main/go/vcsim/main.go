@@ -133,7 +133,10 @@ func run(o options) error {
 	}
 	simulator.Map.SessionManager().ServiceHostName = ln.Addr().String()
 
-	sdk := registrationFiles{next: m.Service.ServeMux, datastores: map[string]string{o.datastoreName: absDir}}
+	var sdk http.Handler = registrationFiles{next: m.Service.ServeMux, datastores: map[string]string{o.datastoreName: absDir}}
+	if o.only32Bit || o.noHwVirt {
+		sdk = powerOnGuard{next: sdk, reason: cpuReason(o)}
+	}
 	srv := &http.Server{Handler: soapFilter{next: sdk}, ReadHeaderTimeout: 30 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -335,4 +338,12 @@ ethernet0.generatedAddress = "%[2]s"
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	return nil
+}
+
+// cpuReason says why this host's CPU cannot run 64-bit guests.
+func cpuReason(o options) string {
+	if o.only32Bit {
+		return "64-bit operation is not possible: the host CPU has no long mode"
+	}
+	return "64-bit operation is not possible: the host CPU has no VT-x/AMD-V"
 }

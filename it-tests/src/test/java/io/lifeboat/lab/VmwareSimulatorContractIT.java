@@ -2,6 +2,7 @@ package io.lifeboat.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.vmware.vim25.GenericVmConfigFault;
 import com.vmware.vim25.HostCpuIdInfo;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.TaskInfo;
@@ -263,6 +264,24 @@ abstract class VmwareSimulatorContractIT {
                 assertThat(bit(features, 1, "ecx", 5)).as("VT-x").isFalse();
                 assertThat(bit(features, 0x80000001, "ecx", 2)).as("AMD-V").isFalse();
                 assertThat(bit(features, 0x80000001, "edx", 29)).as("long mode").isFalse();
+
+                // Like VMware Server on such a CPU: a 64-bit guest does not power on, a 32-bit one does.
+                for (String name : List.of("old64", "old32")) {
+                    old.writeDatastoreFile(name + "/" + name + ".vmx", ("config.version = \"8\"\n"
+                            + "virtualHW.version = \"7\"\nguestOS = \""
+                            + (name.equals("old64") ? "otherlinux-64" : "otherlinux") + "\"\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+                VirtualMachine vm64 = register(oldSi, "[datastore1] old64/old64.vmx", "old64");
+                Task refused = vm64.powerOnVM_Task(null);
+                refused.waitForTask(50, 50);
+                TaskInfo info = refused.getTaskInfo();
+                assertThat(info.getState()).isEqualTo(TaskInfoState.error);
+                assertThat(((GenericVmConfigFault) info.getError().getFault()).getReason()).contains("64-bit");
+                assertThat(vm64.getPropertiesByPaths(new String[] {"runtime.powerState"}).get("runtime.powerState"))
+                        .isEqualTo(VirtualMachinePowerState.poweredOff);
+                VirtualMachine vm32 = register(oldSi, "[datastore1] old32/old32.vmx", "old32");
+                assertSucceeded(vm32.powerOnVM_Task(null));
             } finally {
                 oldSi.getServerConnection().logout();
             }
