@@ -184,9 +184,13 @@ public final class BackupSession implements Closeable {
             if (!existing.isEmpty() && !existing.get(existing.size() - 1).time().isBefore(t)) {
                 t = existing.get(existing.size() - 1).time().plusSeconds(1);
             }
-            RestorePoint point = new RestorePoint(new RestorePointId(guestId, t), sourceCycleId, disks,
-                    RestorePoint.rootDigest(disks));
-            AtomicFiles.write(store.pointFile(point.id(), ".point"), ManifestCodec.encode(point));
+            String root = RestorePoint.rootDigest(disks);
+            RestorePoint point = new RestorePoint(new RestorePointId(guestId, t), sourceCycleId, disks, root);
+            // never replace a committed point: a concurrent commit for the same guest and second takes the next one
+            while (!AtomicFiles.writeNew(store.pointFile(point.id(), ".point"), ManifestCodec.encode(point))) {
+                t = t.plusSeconds(1);
+                point = new RestorePoint(new RestorePointId(guestId, t), sourceCycleId, disks, root);
+            }
             committed = true;
             Files.deleteIfExists(sessionFile());
             return point;

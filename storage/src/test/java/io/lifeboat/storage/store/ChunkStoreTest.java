@@ -124,6 +124,45 @@ class ChunkStoreTest {
     }
 
     @Test
+    void concurrentCommitsOfOneGuestNeverReplaceEachOther() throws Exception {
+        ChunkStore store = ChunkStore.open(storeDir);
+        Instant now = Instant.parse("2026-11-30T10:00:00Z");
+        int n = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<RestorePoint>> commits = new java.util.ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < n; i++) {
+                MemoryDiskImage img = new MemoryDiskImage(tmp.resolve("d" + i), 4L * GRAIN, GRAIN);
+                byte[] data = img.randomGrain(0, new Random(i));
+                byte[] id = MessageDigest.getInstance("SHA-256").digest(data);
+                ChunkList list = ChunkList.builder(1).add(0, id, 0).build();
+                String session = "s" + i;
+                commits.add(pool.submit(() -> {
+                    try (BackupSession s = store.beginSession(session, "guest-1")) {
+                        s.register(List.of(list));
+                        s.put(ChunkId.of(id, 0), data, 0, data.length);
+                        start.await();
+                        return s.commit("c", List.of(new DiskManifest("d", img.capacity(), GRAIN, "RAW", null, null,
+                                list)), now);
+                    }
+                }));
+            }
+            start.countDown();
+            java.util.Set<RestorePointId> ids = new java.util.HashSet<>();
+            for (var f : commits) {
+                RestorePoint p = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                ids.add(p.id());
+                assertThat(store.load(p.id()).rootDigest()).isEqualTo(p.rootDigest());
+            }
+            assertThat(ids).hasSize(n);
+            assertThat(store.points("guest-1")).hasSize(n);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aChunkWhoseBytesDoNotMatchItsIdIsRefused() throws Exception {
         ChunkStore store = ChunkStore.open(storeDir);
         try (BackupSession s = store.beginSession("s1", "guest-1")) {
