@@ -33,7 +33,7 @@ final class NotBuilt implements Callable<Integer> {
     @Override
     public Integer call() {
         spec.commandLine().getErr().println(
-                "lifeboat " + name + ": not built yet; it arrives with " + arrivesWith + ".");
+                spec.qualifiedName() + ": not built yet; it arrives with " + arrivesWith + ".");
         return 1;
     }
 
