@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * {@code rsync --inplace --no-whole-file} of the same file and the same change.
  */
 @Command(name = "replicate", description = "Benchmark: replicate a 20 GiB-capacity monolithicSparse VMDK holding "
-        + "2 GiB of random data over loopback (full, then after rewriting 10% of its grains), and rsync the same.")
+        + "2 GiB of random data over loopback (full, then after rewriting 10%% of its grains), and rsync the same.")
 public final class BenchReplicateCommand implements Callable<Integer> {
 
     @Spec
