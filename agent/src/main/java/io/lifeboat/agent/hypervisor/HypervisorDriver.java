@@ -42,7 +42,7 @@ public interface HypervisorDriver extends AutoCloseable {
     /**
      * Freezes all of the guest's disks together (crash-consistent across disks) for a backup. A running guest
      * gets an overlay per disk that takes its writes until {@link #releaseSnapshot}; a powered-off guest's disks
-     * are read in place (the driver keeps it from starting meanwhile where the hypervisor allows it).
+     * are read in place ({@link BackupSnapshot#live()} is false), so the caller must not start it until release.
      */
     Future<BackupSnapshot> snapshotForBackup(GuestRef guest);
 
