@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -20,8 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Accumulates chunks in memory and writes them as pack files with one fsync each once a pack reaches its target
- * size. A full pack is written and fsynced by a helper thread while the next one fills (double buffering), so the
- * fsync latency does not stall the caller; {@link #seal()} waits for both. Not thread-safe: one writer per session.
+ * size. Full packs are written and fsynced by helper threads (up to three at once, so their fsyncs overlap) while
+ * the next one fills, so fsync latency does not stall the caller; {@link #seal()} waits for all of them. Not thread-safe: one writer per session.
  */
 public final class PackWriter implements AutoCloseable {
 
@@ -29,14 +30,19 @@ public final class PackWriter implements AutoCloseable {
     public static final int TARGET_BYTES = 4 << 20;
 
     private final Path packDir;
+    /** Packs being written and fsynced at the same time, so that their fsyncs overlap. */
+    static final int IN_FLIGHT = 3;
+
     private byte[] data;
-    private byte[] spare;
+    private final ArrayDeque<byte[]> spares = new ArrayDeque<>();
     private final byte[] scratch;
     private int used = PackFiles.HEADER;
     private Map<ChunkId, PackEntry> pending = new LinkedHashMap<>();
-    private Map<ChunkId, PackEntry> sealingEntries = Map.of();
-    private Future<Map<ChunkId, PackEntry>> sealing;
+    private final ArrayDeque<Sealing> sealing = new ArrayDeque<>();
     private ExecutorService sealer;
+
+    private record Sealing(Future<Map<ChunkId, PackEntry>> future, Map<ChunkId, PackEntry> entries, byte[] buffer) {
+    }
     private long packId = newId();
     private long packsWritten;
 
@@ -49,7 +55,15 @@ public final class PackWriter implements AutoCloseable {
 
     /** Whether a not-yet-durable pack (filling or being written) already holds {@code id}. */
     public boolean pendingContains(ChunkId id) {
-        return pending.containsKey(id) || sealingEntries.containsKey(id);
+        if (pending.containsKey(id)) {
+            return true;
+        }
+        for (Sealing sl : sealing) {
+            if (sl.entries().containsKey(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -80,22 +94,20 @@ public final class PackWriter implements AutoCloseable {
         if (used < TARGET_BYTES) {
             return Map.of();
         }
-        Map<ChunkId, PackEntry> durable = awaitSealing();
+        Map<ChunkId, PackEntry> durable = sealing.size() >= IN_FLIGHT ? awaitOldest() : Map.of();
         byte[] full = data;
         int fullUsed = used;
         Map<ChunkId, PackEntry> fullEntries = pending;
         long fullId = packId;
-        sealingEntries = fullEntries;
         if (sealer == null) {
-            sealer = Executors.newSingleThreadExecutor(r -> {
+            sealer = Executors.newFixedThreadPool(IN_FLIGHT, r -> {
                 Thread t = new Thread(r, "lifeboat-pack-seal");
                 t.setDaemon(true);
                 return t;
             });
         }
-        sealing = sealer.submit(() -> write(full, fullUsed, fullEntries, fullId));
-        data = spare != null ? spare : new byte[full.length];
-        spare = null;
+        sealing.add(new Sealing(sealer.submit(() -> write(full, fullUsed, fullEntries, fullId)), fullEntries, full));
+        data = spares.isEmpty() ? new byte[full.length] : spares.poll();
         pending = new LinkedHashMap<>();
         used = PackFiles.HEADER;
         packId = newId();
@@ -104,7 +116,10 @@ public final class PackWriter implements AutoCloseable {
 
     /** Writes every pending chunk to disk (one fsync per pack) and returns the entries that became durable. */
     public Map<ChunkId, PackEntry> seal() throws IOException {
-        Map<ChunkId, PackEntry> durable = new LinkedHashMap<>(awaitSealing());
+        Map<ChunkId, PackEntry> durable = new LinkedHashMap<>();
+        while (!sealing.isEmpty()) {
+            durable.putAll(awaitOldest());
+        }
         if (!pending.isEmpty()) {
             durable.putAll(write(data, used, pending, packId));
             pending = new LinkedHashMap<>();
@@ -115,7 +130,7 @@ public final class PackWriter implements AutoCloseable {
     }
 
     /** Number of packs sealed so far. */
-    public long packsWritten() {
+    public synchronized long packsWritten() {
         return packsWritten;
     }
 
@@ -127,13 +142,11 @@ public final class PackWriter implements AutoCloseable {
         }
     }
 
-    private Map<ChunkId, PackEntry> awaitSealing() throws IOException {
-        if (sealing == null) {
-            return Map.of();
-        }
+    private Map<ChunkId, PackEntry> awaitOldest() throws IOException {
+        Sealing oldest = sealing.poll();
         try {
-            Map<ChunkId, PackEntry> done = sealing.get();
-            spare = sealingBuffer;
+            Map<ChunkId, PackEntry> done = oldest.future().get();
+            spares.add(oldest.buffer());
             return done;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io
@@ -141,17 +154,11 @@ public final class PackWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(packDir + ": interrupted while writing a pack", e);
-        } finally {
-            sealing = null;
-            sealingEntries = Map.of();
         }
     }
 
-    private byte[] sealingBuffer;
-
     private Map<ChunkId, PackEntry> write(byte[] buf, int len, Map<ChunkId, PackEntry> entries, long id)
             throws IOException {
-        sealingBuffer = buf;
         ByteBuffer head = ByteBuffer.wrap(buf, 0, PackFiles.HEADER);
         head.putInt(PackFiles.MAGIC).putInt(PackFiles.VERSION);
         ByteBuffer toc = ByteBuffer.allocate(entries.size() * PackFiles.TOC_ENTRY + PackFiles.FOOTER);
