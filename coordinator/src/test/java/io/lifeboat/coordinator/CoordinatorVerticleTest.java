@@ -15,15 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.google.protobuf.ByteString;
-
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
 import io.lifeboat.coordinator.config.SiteConfigs;
 import io.lifeboat.coordinator.journal.Journal;
-import io.lifeboat.coordinator.link.HelloAuthenticator;
 import io.lifeboat.protocol.FramedConnection;
-import io.lifeboat.protocol.v1.Credentials;
+import io.lifeboat.protocol.HelloCredentials;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.Hello;
@@ -83,9 +80,8 @@ class CoordinatorVerticleTest {
     private static Envelope hello(String host, String keyId, String secret, int major) {
         return Envelope.newBuilder().setMessageId("hello-" + host).setSender(host).setHello(Hello.newBuilder()
                 .setRole(Role.ROLE_AGENT).setSenderId(host).setProtocolMajor(major).setIncarnation(1)
-                .setCredentials(Credentials.newBuilder().setKeyId(keyId).setNonce(ByteString.copyFrom(NONCE))
-                        .setMac(ByteString.copyFrom(HelloAuthenticator.mac(secret.getBytes(StandardCharsets.UTF_8),
-                                Role.ROLE_AGENT, host, 1, NONCE))))).build();
+                .setCredentials(new HelloCredentials(keyId, secret.getBytes(StandardCharsets.UTF_8))
+                        .sign(Role.ROLE_AGENT, host, 1, NONCE))).build();
     }
 
     @Test

@@ -1,18 +1,11 @@
 package io.lifeboat.coordinator.link;
 
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-
 import io.lifeboat.protocol.Addresses;
+import io.lifeboat.protocol.HelloCredentials;
 import io.lifeboat.protocol.ProtocolVersion;
 import io.lifeboat.protocol.v1.Hello;
 import io.lifeboat.protocol.v1.HelloRefused;
@@ -20,14 +13,14 @@ import io.lifeboat.protocol.v1.RefusalReason;
 import io.lifeboat.protocol.v1.Role;
 
 /**
- * Decides whether an agent's Hello opens a link: a known, address-safe host id, the same protocol major, and an
- * HMAC-SHA256 over {@code lifeboat.v1|<role>|<sender_id>|<incarnation>|<hex nonce>} keyed with a configured secret
- * (the host's own key when it has one), checked in constant time.
+ * Decides whether an agent's Hello opens a link: a known, address-safe host id, the same protocol major, and
+ * {@link HelloCredentials} (HMAC-SHA256, constant-time check) made with a configured secret — the host's own key
+ * when it has one.
  */
 public final class HelloAuthenticator {
 
     /** Shortest nonce accepted, in bytes. */
-    public static final int MIN_NONCE_BYTES = 16;
+    public static final int MIN_NONCE_BYTES = HelloCredentials.NONCE_BYTES;
 
     private final String nodeId;
     private final Map<String, byte[]> secrets;
@@ -44,19 +37,6 @@ public final class HelloAuthenticator {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.secrets = Map.copyOf(secrets);
         this.keyIdByHost = Map.copyOf(keyIdByHost);
-    }
-
-    /** The MAC an honest sender puts in its Hello (agents compute the same). */
-    public static byte[] mac(byte[] secret, Role role, String senderId, long incarnation, byte[] nonce) {
-        String text = "lifeboat.v1|" + role.name() + "|" + senderId + "|" + Long.toUnsignedString(incarnation) + "|"
-                + HexFormat.of().formatHex(nonce);
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable in this JVM", e);
-        }
     }
 
     /** Returns the refusal to send for {@code hello}, or empty when the link may open. */
@@ -92,8 +72,7 @@ public final class HelloAuthenticator {
             return refuse(RefusalReason.REFUSAL_REASON_BAD_CREDENTIALS, "host " + sender + " sent a "
                     + nonce.length + "-byte nonce, at least " + MIN_NONCE_BYTES + " are needed");
         }
-        byte[] expected = mac(secret, hello.getRole(), sender, hello.getIncarnation(), nonce);
-        if (!MessageDigest.isEqual(expected, hello.getCredentials().getMac().toByteArray())) {
+        if (!new HelloCredentials(keyId, secret).verify(hello)) {
             return refuse(RefusalReason.REFUSAL_REASON_BAD_CREDENTIALS, "host " + sender + ": credentials for key '"
                     + keyId + "' do not verify at coordinator " + nodeId);
         }

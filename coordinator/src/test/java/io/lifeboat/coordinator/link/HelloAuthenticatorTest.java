@@ -8,9 +8,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
-import com.google.protobuf.ByteString;
-
-import io.lifeboat.protocol.v1.Credentials;
+import io.lifeboat.protocol.HelloCredentials;
 import io.lifeboat.protocol.v1.Hello;
 import io.lifeboat.protocol.v1.HelloRefused;
 import io.lifeboat.protocol.v1.RefusalReason;
@@ -27,9 +25,8 @@ class HelloAuthenticatorTest {
 
     static Hello hello(String sender, String keyId, byte[] secret, int major, byte[] nonce) {
         return Hello.newBuilder().setRole(Role.ROLE_AGENT).setSenderId(sender).setProtocolMajor(major)
-                .setProtocolMinor(0).setIncarnation(3).setCredentials(Credentials.newBuilder().setKeyId(keyId)
-                        .setNonce(ByteString.copyFrom(nonce)).setMac(ByteString.copyFrom(
-                                HelloAuthenticator.mac(secret, Role.ROLE_AGENT, sender, 3, nonce))))
+                .setProtocolMinor(0).setIncarnation(3)
+                .setCredentials(new HelloCredentials(keyId, secret).sign(Role.ROLE_AGENT, sender, 3, nonce))
                 .build();
     }
 
