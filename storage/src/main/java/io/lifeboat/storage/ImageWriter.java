@@ -10,10 +10,11 @@ import java.nio.file.Path;
 
 /**
  * Materialises a disk image (VMDK monolithicSparse or sparse raw) from guest-visible bytes written in ascending
- * offset order, skipping all-zero grains, under a temporary name that {@link #close()} renames into place.
+ * offset order, skipping all-zero grains, under a temporary name that {@link #commit()} renames into place.
  *
- * <p>A crash never leaves a half-written file under the target name. A caller whose own code fails mid-copy must
- * call {@link #abort()}: {@link #close()} commits whatever was written. Instances are not thread-safe.
+ * <p>Nothing appears under the target name unless {@link #commit()} succeeds: {@link #close()} without a commit
+ * discards the temporary file, so an exception anywhere inside {@code try (ImageWriter w = …) { …; w.commit(); }}
+ * leaves the target untouched, and so does a crash. Instances are not thread-safe.
  */
 public interface ImageWriter extends Closeable {
 
@@ -36,7 +37,7 @@ public interface ImageWriter extends Closeable {
         }
     }
 
-    /** The file the image will have once {@link #close()} succeeds. */
+    /** The file the image will have once {@link #commit()} succeeds. */
     Path target();
 
     /** Guest-visible size in bytes (for VMDK rounded up to whole sectors). */
@@ -55,12 +56,15 @@ public interface ImageWriter extends Closeable {
     void write(long offset, ByteBuffer data) throws IOException;
 
     /**
-     * Finishes the metadata, fsyncs the file, renames it to {@link #target()} and fsyncs the directory. If a write
-     * failed or {@link #abort()} was called, removes the temporary file instead (and throws for a failed write).
+     * Finishes the metadata, fsyncs the file, renames it to {@link #target()} and fsyncs the directory. After a
+     * failed write it refuses (throws) and discards the temporary file instead.
+     */
+    void commit() throws IOException;
+
+    /**
+     * Releases the writer. Unless {@link #commit()} succeeded, the temporary file is removed and the target is left
+     * untouched.
      */
     @Override
     void close() throws IOException;
-
-    /** Discards the image being written: the temporary file is removed and the target is left untouched. */
-    void abort() throws IOException;
 }

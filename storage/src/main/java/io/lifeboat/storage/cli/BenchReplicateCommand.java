@@ -196,6 +196,7 @@ public final class BenchReplicateCommand implements Callable<Integer> {
                     w.write(r[0] + pos, ByteBuffer.wrap(buf, 0, n));
                 }
             }
+            w.commit();
         }
         return runs;
     }

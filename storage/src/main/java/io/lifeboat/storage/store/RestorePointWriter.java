@@ -35,6 +35,7 @@ public final class RestorePointWriter {
                     written += n;
                 }
             }
+            w.commit();
         }
         return written;
     }

@@ -261,12 +261,12 @@ public final class VmdkSparseWriter implements ImageWriter {
     }
 
     @Override
-    public void close() throws IOException {
+    public void commit() throws IOException {
         if (done) {
-            return;
+            throw new IllegalStateException(target.getFileName() + ": already committed or discarded");
         }
         if (failed) {
-            abort();
+            close();
             throw new IOException(target.getFileName() + ": a write failed; image discarded");
         }
         done = true;
@@ -284,7 +284,10 @@ public final class VmdkSparseWriter implements ImageWriter {
     }
 
     @Override
-    public void abort() throws IOException {
+    public void close() throws IOException {
+        if (done) {
+            return;
+        }
         done = true;
         channel.close();
         Files.deleteIfExists(tmp);

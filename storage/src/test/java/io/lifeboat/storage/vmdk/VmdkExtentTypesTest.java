@@ -86,6 +86,7 @@ class VmdkExtentTypesTest {
         try (ImageWriter w = ImageWriter.create(f, ImageFormat.VMDK, 64L << 20, "lsilogic")) {
             w.write(3L << 20, ByteBuffer.wrap(grain));
             w.write(40L << 20, ByteBuffer.wrap(grain));
+            w.commit();
         }
         long at;
         try (VmdkImage img = VmdkImage.open(f)) {

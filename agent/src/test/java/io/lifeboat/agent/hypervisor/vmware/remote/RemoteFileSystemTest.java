@@ -34,6 +34,7 @@ class RemoteFileSystemTest {
     try (ImageWriter w = ImageWriter.create(local, ImageFormat.VMDK, 16L * MIB, "lsilogic")) {
       w.write(0, ByteBuffer.wrap(pattern));
       w.write(9L * MIB, ByteBuffer.wrap(pattern));
+      w.commit();
     }
     LocalRemoteFiles files = new LocalRemoteFiles();
     try (RemoteFileSystem fs = RemoteFileSystem.over(files)) {
