@@ -384,19 +384,29 @@ public final class VmxFile {
 
   /** @return the file's text: unchanged lines verbatim, changed ones as {@code key = "escaped value"} */
   public String toText() {
+    return (byteOrderMark ? "\uFEFF" : "") + body();
+  }
+
+  private String body() {
     StringBuilder out = new StringBuilder();
-    if (byteOrderMark) {
-      out.append('\uFEFF');
-    }
     for (Line l : lines) {
       out.append(l.raw != null ? l.raw : l.key + " = \"" + escape(l.value, charset) + "\"").append(l.terminator);
     }
     return out.toString();
   }
 
-  /** @return the file's bytes in its charset */
+  /** @return the file's bytes in its charset, after the UTF-8 byte order mark it was read with, if any */
   public byte[] toBytes() {
-    return toText().getBytes(charset);
+    byte[] body = body().getBytes(charset);
+    if (!byteOrderMark) {
+      return body;
+    }
+    byte[] out = new byte[body.length + 3];
+    out[0] = (byte) 0xef;
+    out[1] = (byte) 0xbb;
+    out[2] = (byte) 0xbf;
+    System.arraycopy(body, 0, out, 3, body.length);
+    return out;
   }
 
   /**

@@ -171,6 +171,12 @@ class VmxFileTest {
   }
 
   @Test
+  void aByteOrderMarkSurvivesAnyDeclaredEncoding() {
+    byte[] bytes = "\uFEFF.encoding = \"latin1\"\n".getBytes(StandardCharsets.UTF_8);
+    assertThat(VmxFile.parse("bom.vmx", bytes).toBytes()).isEqualTo(bytes);
+  }
+
+  @Test
   void writeIsAtomicAndReadable(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("g.vmx");
     sample().set("memsize", "256").write(file);
