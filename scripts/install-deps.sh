@@ -8,7 +8,7 @@ base=(openjdk-17-jdk-headless maven curl unzip ca-certificates)
 # libvirt's client library (libvirt-java loads it through JNA), rsync (the benchmark's peer), Go and Debian's
 # govmomi source (the VI API simulator), an SSH client.
 full=(docker.io debootstrap qemu-utils qemu-system-x86 libvirt0 libvirt-clients rsync
-      golang-go golang-github-vmware-govmomi-dev openssh-client zstd)
+      golang-go golang-github-vmware-govmomi-dev openssh-client openssl zstd)
 
 want=("${base[@]}")
 [ "${1:-}" = "--base" ] || want+=("${full[@]}")
