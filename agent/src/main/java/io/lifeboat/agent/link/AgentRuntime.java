@@ -82,7 +82,7 @@ public final class AgentRuntime {
               Duration.ofMillis(250), Duration.ofSeconds(5), p.credentials, config.tls(), config.stateDir());
           AgentLink link = new AgentLink(settings, p.epochs, p.incarnation, lease, selfFence, handler,
               reason -> handler.fence(), leaseFile, running::get, MonotonicClock.SYSTEM);
-          vertx.setPeriodic(0, 5000, id -> driver.inventory().onSuccess(specs -> {
+          vertx.setPeriodic(1, 5000, id -> driver.inventory().onSuccess(specs -> {
             running.set(runningProtected(specs, guests));
             if (leaseFile != null) {
               vertx.executeBlocking(() -> {
