@@ -8,12 +8,14 @@ import io.lifeboat.agent.hypervisor.HypervisorDriver;
 import io.lifeboat.agent.hypervisor.HypervisorException;
 import io.lifeboat.agent.hypervisor.Registration;
 import io.lifeboat.protocol.v1.Datastore;
+import io.lifeboat.protocol.v1.DiskFormat;
 import io.lifeboat.protocol.v1.DiskSpec;
 import io.lifeboat.protocol.v1.ErrorClass;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.HostFacts;
 import io.lifeboat.protocol.v1.HypervisorKind;
 import io.lifeboat.protocol.v1.PowerState;
+import io.lifeboat.protocol.v1.VmdkCreateType;
 import io.lifeboat.storage.DiskImage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -208,6 +210,10 @@ public final class LibvirtDriver implements HypervisorDriver {
         GuestSpec.Builder b = p.spec().toBuilder().setPowerState(powerState(d.getInfo().state));
         for (int i = 0; i < b.getDisksCount(); i++) {
             DiskSpec disk = b.getDisks(i);
+            if (disk.getFormat() == DiskFormat.DISK_FORMAT_VMDK) {
+                disk = disk.toBuilder().setVmdkCreateType(vmdkCreateType(disk.getPath())).build();
+                b.setDisks(i, disk);
+            }
             if (!disk.getTarget().isEmpty()) {
                 try {
                     b.setDisks(i, disk.toBuilder().setCapacityBytes(d.blockInfo(disk.getTarget()).getCapacity()));
@@ -217,6 +223,41 @@ public final class LibvirtDriver implements HypervisorDriver {
             }
         }
         return new ParsedDomain(b.build(), p.serialLogPath(), p.backingPaths());
+    }
+
+    /** The VMDK subformat from the image's own header or descriptor; unspecified when it cannot be read. */
+    private VmdkCreateType vmdkCreateType(String path) {
+        try (DiskImage image = files.openImage(path)) {
+            return createType(image.info().createType());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("{}: cannot read the VMDK subformat of {}: {}", endpoint, path, e.getMessage());
+            return VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED;
+        }
+    }
+
+    /** Maps a VMDK descriptor's {@code createType} to the protocol enum. */
+    static VmdkCreateType createType(String createType) {
+        if (createType == null) {
+            return VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED;
+        }
+        switch (createType) {
+            case "monolithicSparse":
+                return VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE;
+            case "monolithicFlat":
+                return VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_FLAT;
+            case "twoGbMaxExtentSparse":
+                return VmdkCreateType.VMDK_CREATE_TYPE_TWO_GB_MAX_EXTENT_SPARSE;
+            case "twoGbMaxExtentFlat":
+                return VmdkCreateType.VMDK_CREATE_TYPE_TWO_GB_MAX_EXTENT_FLAT;
+            case "streamOptimized":
+                return VmdkCreateType.VMDK_CREATE_TYPE_STREAM_OPTIMIZED;
+            case "vmfs":
+                return VmdkCreateType.VMDK_CREATE_TYPE_VMFS;
+            case "vmfsSparse":
+                return VmdkCreateType.VMDK_CREATE_TYPE_VMFS_SPARSE;
+            default:
+                return VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED;
+        }
     }
 
     // ---- backup snapshots ----

@@ -211,5 +211,9 @@ class DomainXmlTest {
         assertThat(LibvirtDriver.redact("qemu+ssh://root:hunter2@10.0.0.2/system"))
                 .isEqualTo("qemu+ssh://root:***@10.0.0.2/system");
         assertThat(LibvirtDriver.version(9_000_000L)).isEqualTo("9.0.0");
+        assertThat(LibvirtDriver.createType("twoGbMaxExtentSparse"))
+                .isEqualTo(io.lifeboat.protocol.v1.VmdkCreateType.VMDK_CREATE_TYPE_TWO_GB_MAX_EXTENT_SPARSE);
+        assertThat(LibvirtDriver.createType(null))
+                .isEqualTo(io.lifeboat.protocol.v1.VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED);
     }
 }
