@@ -137,6 +137,16 @@ public final class FakeHypervisorDriver implements HypervisorDriver {
         find(ref).failReads = true;
     }
 
+    /**
+     * Occupies every thread of the driver's main worker pool until {@code release} completes, as long disk reads or
+     * slow graceful stops would.
+     */
+    public void stallWorkers(java.util.concurrent.CompletableFuture<Void> release) {
+        for (int i = 0; i < 2; i++) {
+            worker.executeBlocking(() -> release.get(), false);
+        }
+    }
+
     /** Ids of the snapshots of {@code ref} not yet released. */
     public synchronized List<String> activeSnapshots(GuestRef ref) {
         FakeGuest g = find(ref);

@@ -92,6 +92,23 @@ class FakeHypervisorDriverTest extends HypervisorDriverContract {
     }
 
     @Test
+    void fenceDoesNotQueueBehindBusyWorkers() throws Exception {
+        java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+        primary.stallWorkers(release);
+        try {
+            var inventory = primary.inventory();
+
+            List<GuestRef> fenced = result(primary.fence(List.of(guest)));
+
+            assertThat(fenced).containsExactly(guest);
+            assertThat(inventory.isComplete()).as("the main pool is still busy").isFalse();
+        } finally {
+            release.complete(null);
+        }
+        assertThat(result(primary.guest(guest)).getPowerState()).isEqualTo(io.lifeboat.protocol.v1.PowerState.POWER_STATE_OFF);
+    }
+
+    @Test
     void registrationDisablesAutostartAndPersistKeepsATransientGuestAfterStop() throws Exception {
         GuestSpec spec = result(primary.guest(guest)).toBuilder().setName("copy").setHypervisorUuid("").build();
         GuestRef copy = GuestRef.of(result(standby.register(spec, Registration.TRANSIENT)));
