@@ -12,6 +12,7 @@ import io.lifeboat.protocol.v1.Fenced;
 import io.lifeboat.protocol.v1.Heartbeat;
 import io.lifeboat.protocol.v1.Hello;
 import io.lifeboat.protocol.v1.HelloAck;
+import io.lifeboat.protocol.v1.Inventory;
 import io.lifeboat.protocol.v1.LeaseGrant;
 import io.lifeboat.protocol.v1.LeaseRenew;
 import io.lifeboat.protocol.v1.PeerObservation;
@@ -53,6 +54,7 @@ public final class AgentLink extends VerticleBase {
   private final FenceFeed leaseFile;
   private final Supplier<List<String>> runningGuestIds;
   private final MonotonicClock clock;
+  private final Supplier<Future<Inventory>> inventory;
   private final List<VoterLink> links = new ArrayList<>();
   private final Set<VoterLink> coordinatorLinks = new HashSet<>();
   private WorkerExecutor stateWorker;
@@ -80,10 +82,11 @@ public final class AgentLink extends VerticleBase {
    * @param leaseFile feeds the host's fence process (lease file or remote loop), or null when there is none
    * @param runningGuestIds protected guests running now, for renewals and heartbeats
    * @param clock the monotonic clock
+   * @param inventory the host's facts and guests, sent on every coordinator link after the Hello; null for none
    */
   public AgentLink(LinkSettings settings, EpochStore epochs, long incarnation, LeaseKeeper lease, SelfFence selfFence,
       CommandHandler handler, Fencer fencer, FenceFeed leaseFile, Supplier<List<String>> runningGuestIds,
-      MonotonicClock clock) {
+      MonotonicClock clock, Supplier<Future<Inventory>> inventory) {
     this.settings = settings;
     this.epochs = epochs;
     this.incarnation = incarnation;
@@ -94,6 +97,7 @@ public final class AgentLink extends VerticleBase {
     this.leaseFile = leaseFile;
     this.runningGuestIds = runningGuestIds;
     this.clock = clock;
+    this.inventory = inventory;
   }
 
   @Override
@@ -180,6 +184,11 @@ public final class AgentLink extends VerticleBase {
     lease.heard(link.target().voterId());
     if (coordinatorLinks.contains(link)) {
       sendFenceReport(link);
+      if (inventory != null) {
+        inventory.get().onSuccess(inv -> link.send(envelopes.next().setInventory(inv).build()))
+            .onFailure(e -> LOG.warn("[agent host={}] inventory for {} failed: {}", settings.hostId(),
+                link.target(), e.getMessage()));
+      }
     }
     long n = lease.beginRenewal();
     link.send(renewal(n));

@@ -81,7 +81,8 @@ public final class AgentRuntime {
               config.listenHost(), config.listenPort(), config.heartbeat(), config.fenceDeadline(), config.leaseTtl(),
               Duration.ofMillis(250), Duration.ofSeconds(5), p.credentials, config.tls(), config.stateDir());
           AgentLink link = new AgentLink(settings, p.epochs, p.incarnation, lease, selfFence, handler,
-              reason -> handler.fence(), leaseFile, running::get, MonotonicClock.SYSTEM);
+              reason -> handler.fence(), leaseFile, running::get, MonotonicClock.SYSTEM,
+              () -> inventory(config.hostId(), driver, guests));
           vertx.setPeriodic(1, 5000, id -> driver.inventory().onSuccess(specs -> {
             running.set(runningProtected(specs, guests));
             if (leaseFile != null) {
@@ -143,6 +144,18 @@ public final class AgentRuntime {
                 + "\" is not a URL"));
           }
         });
+  }
+
+  private static Future<io.lifeboat.protocol.v1.Inventory> inventory(String hostId, HypervisorDriver driver,
+      GuestDirectory guests) {
+    return driver.hostFacts().compose(facts -> driver.inventory().map(specs -> {
+      io.lifeboat.protocol.v1.Inventory.Builder inv = io.lifeboat.protocol.v1.Inventory.newBuilder()
+          .setHostId(hostId).setFacts(facts.toBuilder().setHostId(hostId).setAgentVersion("0.1.0"));
+      for (GuestSpec s : specs) {
+        inv.addGuests(s.toBuilder().setGuestId(guests.guestId(GuestRef.of(s)).orElse("")));
+      }
+      return inv.build();
+    }));
   }
 
   private static List<String> runningProtected(List<GuestSpec> specs, GuestDirectory guests) {

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AgentLinkTest {
-  static final LinkCredentials SECRET = new LinkCredentials("site", "0123456789abcdef-site".getBytes(StandardCharsets.UTF_8));
+  static final LinkCredentials SECRET =
+      new LinkCredentials("site", "0123456789abcdef-site".getBytes(StandardCharsets.UTF_8));
   static final Duration HEARTBEAT = Duration.ofMillis(100);
   static final Duration DEADLINE = Duration.ofMillis(600);
   static final Duration TTL = Duration.ofMillis(800);
@@ -109,7 +110,8 @@ class AgentLinkTest {
       };
       link = new AgentLink(settings, EpochStore.open(state.resolve("epoch")),
           IncarnationStore.bump(state.resolve("incarnation")), lease, selfFence, handler, fencer,
-          new LeaseFileWriter(state.resolve("lease"), Path.of("/proc/uptime")), List::of, MonotonicClock.SYSTEM);
+          new LeaseFileWriter(state.resolve("lease"), Path.of("/proc/uptime")), List::of, MonotonicClock.SYSTEM,
+          null);
       deployment = get(vertx.deployVerticle(link));
       return this;
     }

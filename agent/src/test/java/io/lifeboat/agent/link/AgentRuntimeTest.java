@@ -51,6 +51,11 @@ class AgentRuntimeTest {
       await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
           .anyMatch(h -> h.getHeartbeat().getRunningGuestIdsList().contains("guest-1")));
       assertThat(Files.readString(dir.resolve("state/epoch"))).isEqualTo("epoch=4\n");
+      var inventory = c1.received(Envelope.PayloadCase.INVENTORY).get(0).getInventory();
+      assertThat(inventory.getHostId()).isEqualTo("hostA");
+      assertThat(inventory.getFacts().getHostId()).isEqualTo("hostA");
+      assertThat(inventory.getGuestsList()).filteredOn(g -> g.getName().equals("test")).singleElement()
+          .satisfies(g -> assertThat(g.getGuestId()).isEqualTo("guest-1"));
 
       get(c1.send(Envelope.newBuilder().setMessageId("m1").setSender("c1").setEpoch(4).setFence(Fence.newBuilder()
           .setHeader(CommandHeader.newBuilder().setCommandId("fence-1").setEpoch(4)).setReason("test")).build()));
