@@ -402,7 +402,15 @@ public final class LibvirtDriver implements HypervisorDriver {
                         + disk.overlayPath() + "; commit it offline (qemu-img commit) and point the disk back at "
                         + disk.basePath());
             }
-            d.blockCommit(target, null, null, 0, Domain.BlockCommitFlags.ACTIVE);
+            try {
+                // DELETE: libvirt removes the overlay after the pivot, also when the host's files are out of reach
+                d.blockCommit(target, null, null, 0, Domain.BlockCommitFlags.ACTIVE | Domain.BlockCommitFlags.DELETE);
+            } catch (LibvirtException e) {
+                if (!isUnsupported(e)) {
+                    throw e;
+                }
+                d.blockCommit(target, null, null, 0, Domain.BlockCommitFlags.ACTIVE);
+            }
             return true;
         }).compose(started -> {
             if (!started) {
@@ -675,6 +683,15 @@ public final class LibvirtDriver implements HypervisorDriver {
 
     private static boolean isNoDomain(LibvirtException e) {
         return e.getError() != null && e.getError().getCode() == Error.ErrorNumber.VIR_ERR_NO_DOMAIN;
+    }
+
+    private static boolean isUnsupported(LibvirtException e) {
+        if (e.getError() == null) {
+            return false;
+        }
+        Error.ErrorNumber c = e.getError().getCode();
+        return c == Error.ErrorNumber.VIR_ERR_INVALID_ARG || c == Error.ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED
+                || c == Error.ErrorNumber.VIR_ERR_OPERATION_UNSUPPORTED || c == Error.ErrorNumber.VIR_ERR_NO_SUPPORT;
     }
 
     private static boolean isInvalidArg(LibvirtException e) {
