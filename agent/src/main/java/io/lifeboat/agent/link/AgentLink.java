@@ -104,7 +104,8 @@ public final class AgentLink extends VerticleBase {
   public Future<?> start() {
     stateWorker = vertx.createSharedWorkerExecutor("lifeboat-agent-state", 2);
     envelopes = new EnvelopeFactory(settings.hostId(), incarnation, epochs::highest);
-    dispatcher = new CommandDispatcher(settings.hostId(), epochs, stateWorker, selfFence::isFenced, handler, clock);
+    dispatcher = new CommandDispatcher(settings.hostId(), epochs, stateWorker, selfFence::isFenced,
+        lease::holdsLease, handler, clock);
     client = vertx.createNetClient(clientOptions());
     Future<Integer> listening = Future.succeededFuture(-1);
     if (settings.listenPort() >= 0) {

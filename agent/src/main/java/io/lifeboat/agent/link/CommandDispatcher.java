@@ -34,6 +34,7 @@ public final class CommandDispatcher {
   private final EpochStore epochs;
   private final WorkerExecutor stateWorker;
   private final BooleanSupplier fenced;
+  private final BooleanSupplier holdsLease;
   private final CommandHandler handler;
   private final MonotonicClock clock;
   private final Map<String, CommandResult> seen = new LinkedHashMap<>(16, 0.75f, false) {
@@ -52,15 +53,17 @@ public final class CommandDispatcher {
    * @param epochs the durable epoch
    * @param stateWorker worker pool for the epoch's fsync
    * @param fenced whether the host is fenced now
+   * @param holdsLease whether the host holds its lease now: no guest is started without it
    * @param handler runs accepted commands
    * @param clock measures elapsed time
    */
   public CommandDispatcher(String hostId, EpochStore epochs, WorkerExecutor stateWorker, BooleanSupplier fenced,
-      CommandHandler handler, MonotonicClock clock) {
+      BooleanSupplier holdsLease, CommandHandler handler, MonotonicClock clock) {
     this.hostId = hostId;
     this.epochs = epochs;
     this.stateWorker = stateWorker;
     this.fenced = fenced;
+    this.holdsLease = holdsLease;
     this.handler = handler;
     this.clock = clock;
   }
@@ -137,6 +140,13 @@ public final class CommandDispatcher {
       if (fenced.getAsBoolean()) {
         refuse(reply, id, CommandRefusal.COMMAND_REFUSAL_FENCED, "agent " + hostId
             + " has fenced itself and runs no command until it holds a lease again");
+        return;
+      }
+      boolean starts = command.getPayloadCase() == Envelope.PayloadCase.START_GUEST
+          || command.getPayloadCase() == Envelope.PayloadCase.DRILL_BOOT;
+      if (starts && !holdsLease.getAsBoolean()) {
+        refuse(reply, id, CommandRefusal.COMMAND_REFUSAL_FENCED, "agent " + hostId
+            + " holds no lease from a majority of its voters and starts no guest until it does");
         return;
       }
       if (!handler.supports(command.getPayloadCase())) {
