@@ -270,7 +270,7 @@ class AgentLinkTest {
     await().atMost(5, TimeUnit.SECONDS).until(() -> p.fences.get() == 1);
     assertThat(Duration.ofNanos(System.nanoTime() - isolatedAt)).isLessThan(TTL.plusMillis(300));
     assertThat(p.selfFence.isFenced()).isTrue();
-    assertThat(Files.exists(p.state.resolve("fenced"))).isTrue();
+    await().atMost(5, TimeUnit.SECONDS).until(() -> Files.exists(p.state.resolve("fenced")));
 
     // The coordinator comes back: P reconnects and reports Fenced with the stopped guests.
     CoordinatorStandIn back = coordinator("c1", 7, cPort);
