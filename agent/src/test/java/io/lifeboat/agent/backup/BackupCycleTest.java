@@ -203,6 +203,21 @@ class BackupCycleTest {
         });
     }
 
+    @Test
+    void standaloneScheduleCommitsAPointEveryIntervalAndLeavesNoSnapshotWhenStopped() throws Exception {
+        BackupSchedule schedule = new BackupSchedule(cycle(realPusher()),
+                List.of(new BackupSchedule.Entry(GUEST_ID, guest, target)), java.time.Duration.ofMillis(300));
+        String id = result(vertx.deployVerticle(schedule));
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> store.points(GUEST_ID).size() >= 2);
+        result(vertx.undeploy(id));
+
+        assertThat(schedule.lastPoint(GUEST_ID)).isNotNull();
+        assertThat(driver.activeSnapshots(guest)).isEmpty();
+        assertThat(events).filteredOn(e -> e instanceof ReplicationStarted).isNotEmpty();
+    }
+
     private List<byte[]> diskBytes() throws Exception {
         return List.of(Files.readAllBytes(dir.resolve("hostA/mail-disk0.img")),
                 Files.readAllBytes(dir.resolve("hostA/mail-disk1.img")));
