@@ -69,7 +69,9 @@ public final class AgentRuntime {
           GuestDirectory guests = new GuestDirectory(config.protectedGuests());
           DriverCommandHandler handler = new DriverCommandHandler(vertx, driver, guests);
           AtomicReference<List<String>> running = new AtomicReference<>(List.of());
-          LeaseFileWriter leaseFile = config.fenceProcess().equals("none") ? null
+          // A local fence process only fences this machine's guests: an agentless proxy (driver over SSH) starts
+          // none here; its host stays unfenceable until AgentlessFenceLoop is wired in.
+          LeaseFileWriter leaseFile = config.fenceProcess().equals("none") || config.driver().ssh() != null ? null
               : new LeaseFileWriter(config.stateDir().resolve("lease"), Path.of("/proc/uptime"));
           List<String> voters = new ArrayList<>();
           voters.add(config.hostId());
@@ -132,10 +134,8 @@ public final class AgentRuntime {
           SshSettings ssh = d.ssh() == null ? null : new SshSettings(d.ssh().user(), d.ssh().host(), d.ssh().port(),
               d.ssh().identityFile(), d.ssh().knownHosts(), Duration.ofSeconds(10), Duration.ofSeconds(30),
               Duration.ofSeconds(5));
-          FencingCapability fencing = !config.fenceProcess().equals("none")
-              ? (ssh == null ? FencingCapability.FENCING_CAPABILITY_SELF_FENCE
-                  : FencingCapability.FENCING_CAPABILITY_FENCE_LOOP)
-              : ssh == null ? FencingCapability.FENCING_CAPABILITY_SELF_FENCE : FencingCapability.FENCING_CAPABILITY_NONE;
+          FencingCapability fencing = ssh == null ? FencingCapability.FENCING_CAPABILITY_SELF_FENCE
+              : FencingCapability.FENCING_CAPABILITY_NONE;
           try {
             return VmwareDriver.connect(vertx, new VmwareSettings(URI.create(d.uri()).toURL(), d.user(), password,
                 true, d.datastores(), ssh, fencing, 4)).map(x -> (HypervisorDriver) x);
