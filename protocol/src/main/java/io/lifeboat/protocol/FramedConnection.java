@@ -54,21 +54,15 @@ public final class FramedConnection {
                 deliver(envelopeHandler, envelope);
             }
         });
+        // However the peer's stream ends (end of stream, reset, I/O error, and in whichever order Netty reports
+        // them), a frame cut short is reported once as a bad frame; a close of our own reports nothing.
         socket.closeHandler(v -> {
-            stopped = true;
+            peerEnded();
             closed.tryComplete();
         });
-        socket.endHandler(v -> {
-            if (!stopped) {
-                try {
-                    decoder.end();
-                } catch (FrameException e) {
-                    reject(e);
-                }
-            }
-        });
+        socket.endHandler(v -> peerEnded());
         socket.exceptionHandler(e -> {
-            stopped = true;
+            peerEnded();
             socket.close();
         });
         socket.handler(chunk -> {
@@ -161,6 +155,18 @@ public final class FramedConnection {
             context.runOnContext(v -> {
                 throw e;
             });
+        }
+    }
+
+    private void peerEnded() {
+        if (stopped) {
+            return;
+        }
+        try {
+            decoder.end();
+            stopped = true;
+        } catch (FrameException e) {
+            reject(e);
         }
     }
 
