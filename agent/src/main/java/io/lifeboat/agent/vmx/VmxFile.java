@@ -547,7 +547,8 @@ public final class VmxFile {
     String what = source + ": " + device + ".fileName \"" + printable(fileName) + "\"";
     checkFileName(device + ".fileName", fileName);
     Path folder = vmFolder.toAbsolutePath().normalize();
-    Path candidate = Path.of(fileName);
+    // In the folder's own file system: on an agentless host that is the datastore over SFTP, not the local disk.
+    Path candidate = folder.getFileSystem().getPath(fileName);
     Path resolved = (candidate.isAbsolute() ? candidate : folder.resolve(candidate)).normalize();
     if (!resolved.startsWith(folder) || resolved.equals(folder)) {
       throw new VmxFormatException(what + " is outside the VM folder " + folder);

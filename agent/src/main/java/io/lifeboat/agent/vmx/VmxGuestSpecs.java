@@ -114,6 +114,12 @@ public final class VmxGuestSpecs {
       vmx.uuidBios(spec.getHypervisorUuid());
     }
     vmx.set("uuid.action", "keep");
+    // Boot evidence: a guest Lifeboat registers logs its first serial port to a file in its own folder.
+    if (vmx.get("serial0.present").isEmpty()) {
+      vmx.set("serial0.present", "TRUE");
+      vmx.set("serial0.fileType", "file");
+      vmx.set("serial0.fileName", fileStem(spec.getName()) + "-serial0.log");
+    }
     Map<Integer, DiskAdapter> scsi = new TreeMap<>();
     int nextScsi = 0;
     int nextIde = 0;

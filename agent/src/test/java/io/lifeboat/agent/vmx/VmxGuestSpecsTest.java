@@ -11,8 +11,12 @@ import io.lifeboat.protocol.v1.GuestBitness;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.NicModel;
 import io.lifeboat.protocol.v1.NicSpec;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VmxGuestSpecsTest {
   private static final Path FOLDER = Path.of("/vmfs/volumes/standard/mail");
@@ -44,6 +48,31 @@ class VmxGuestSpecsTest {
         .isEqualTo(original.toBuilder().setConfigPath("").clearNics().build());
     assertThat(back.getNicsList()).extracting(NicSpec::getMacAddress)
         .containsExactly("00:50:56:01:02:03", "00:0c:29:2b:f3:37");
+  }
+
+  @Test
+  void aFreshVmxLogsTheSerialConsoleToAFileInTheGuestFolderForBootEvidence() throws Exception {
+    GuestSpec spec = VmxGuestSpecs.toGuestSpec(VmxFileTest.sample(), FOLDER.resolve("mail.vmx"));
+    VmxFile written = VmxGuestSpecs.toVmx(spec, FOLDER, null);
+    assertThat(written.isTrue("serial0.present")).isTrue();
+    assertThat(written.get("serial0.fileType")).contains("file");
+    String log = written.get("serial0.fileName").orElseThrow();
+    assertThat(written.resolveDisk(FOLDER, "serial0", log).getParent()).isEqualTo(FOLDER);
+  }
+
+  @Test
+  void namesResolveInTheFileSystemOfTheGuestFolder(@TempDir Path tmp) throws Exception {
+    // On an agentless host the folder is on the datastore over SFTP: a name must not become a local path.
+    try (FileSystem datastore = FileSystems.newFileSystem(tmp.resolve("datastore.zip"), Map.of("create", "true"))) {
+      Path folder = datastore.getPath("/vmfs/volumes/standard/mail");
+      GuestSpec spec = GuestSpec.newBuilder().setName("mail").addDisks(DiskSpec.newBuilder()
+          .setPath(folder.resolve("mail.vmdk").toString()).setFormat(DiskFormat.DISK_FORMAT_VMDK)
+          .setBus(DiskBus.DISK_BUS_IDE).build()).build();
+      VmxFile vmx = VmxGuestSpecs.toVmx(spec, folder, null);
+      Path log = vmx.resolveDisk(folder, "serial0", vmx.get("serial0.fileName").orElseThrow());
+      assertThat(log.getFileSystem()).isSameAs(datastore);
+      assertThat(log.getParent()).isEqualTo(folder);
+    }
   }
 
   @Test
