@@ -34,8 +34,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *   user: root
  *   passwordFile: /etc/lifeboat/vmware.password
  *   datastores: {standard: "/var/lib/vmware/Virtual Machines"}
- *   ssh: {user: root, host: oldserver, port: 22, identityFile: id_ed25519, knownHosts: known_hosts}
- * fenceProcess: vmrun        # libvirt, vmrun or none
+ *   ssh: {user: root, host: oldserver, port: 22, identityFile: id_ed25519, knownHosts: known_hosts,
+ *         fenceDir: /var/lib/lifeboat}
+ * fenceProcess: vmrun        # libvirt, vmrun, remote-loop (agentless vmware: a loop installed over SSH) or none
  * protectedGuests: {"6f1c...": "mail"}   # guest id: hypervisor name or uuid
  * </pre>
  *
@@ -53,7 +54,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param leaseTtl TTL granted to peers
  * @param tls TLS settings or null
  * @param driver driver settings
- * @param fenceProcess "libvirt", "vmrun" or "none"
+ * @param fenceProcess "libvirt", "vmrun", "remote-loop" (agentless vmware only) or "none"
  * @param protectedGuests guest id to the hypervisor's name or uuid
  */
 public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterAddress> coordinators,
@@ -82,8 +83,9 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
    * @param port port
    * @param identityFile private key
    * @param knownHosts known_hosts file
+   * @param fenceDir absolute directory on the host for the remote fence loop's script, lease and guest list
    */
-  public record Ssh(String user, String host, int port, Path identityFile, Path knownHosts) {}
+  public record Ssh(String user, String host, int port, Path identityFile, Path knownHosts, String fenceDir) {}
 
   /**
    * Reads and checks a configuration file.
@@ -166,9 +168,14 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     Ssh ssh = null;
     if (d.has("ssh")) {
       Node s = d.child("ssh");
-      s.only(Set.of("user", "host", "port", "identityFile", "knownHosts"));
+      s.only(Set.of("user", "host", "port", "identityFile", "knownHosts", "fenceDir"));
+      String fenceDir = s.string("fenceDir", "/var/lib/lifeboat");
+      if (!fenceDir.startsWith("/") || fenceDir.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException(file + ": driver.ssh.fenceDir \"" + fenceDir.replaceAll("\\p{Cntrl}", "?")
+            + "\" must be an absolute path on the host");
+      }
       ssh = new Ssh(s.string("user", "root"), s.string("host", null), (int) s.integer("port", 22),
-          dir.resolve(s.string("identityFile", null)), dir.resolve(s.string("knownHosts", null)));
+          dir.resolve(s.string("identityFile", null)), dir.resolve(s.string("knownHosts", null)), fenceDir);
     }
     Driver driver = new Driver(kind, d.string("uri", null), d.string("user", ""),
         d.has("passwordFile") ? dir.resolve(d.string("passwordFile", null)) : null, datastores, ssh);
@@ -176,9 +183,13 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
       throw new IllegalArgumentException(file + ": driver: vmware needs user and passwordFile");
     }
     String fenceProcess = root.string("fenceProcess", "none");
-    if (!Set.of("libvirt", "vmrun", "none").contains(fenceProcess)) {
+    if (!Set.of("libvirt", "vmrun", "remote-loop", "none").contains(fenceProcess)) {
       throw new IllegalArgumentException(file + ": fenceProcess \"" + fenceProcess
-          + "\" is not libvirt, vmrun or none");
+          + "\" is not libvirt, vmrun, remote-loop or none");
+    }
+    if (fenceProcess.equals("remote-loop") && (!kind.equals("vmware") || ssh == null)) {
+      throw new IllegalArgumentException(file + ": fenceProcess remote-loop needs driver.kind vmware with driver.ssh"
+          + " (an agentless host)");
     }
     Map<String, String> protectedGuests = root.has("protectedGuests") ? root.child("protectedGuests").stringMap()
         : Map.of();

@@ -147,6 +147,30 @@ public final class AgentLink extends VerticleBase {
     return Future.join(closing).eventually(() -> client.close()).eventually(() -> stateWorker.close());
   }
 
+  /**
+   * Sends an event to every open coordinator link, from any thread (it hops to the link's context); dropped when the
+   * link has not started or no coordinator link is open.
+   *
+   * @param payload an envelope builder carrying the event payload
+   */
+  public void publish(Envelope.Builder payload) {
+    io.vertx.core.Context ctx = context;
+    if (ctx == null) {
+      return;
+    }
+    Envelope.Builder copy = payload.clone();
+    ctx.runOnContext(v -> {
+      if (envelopes == null) {
+        return;
+      }
+      for (VoterLink link : coordinatorLinks) {
+        if (link.isOpen()) {
+          link.send(envelopes.next().mergeFrom(copy.build()).build());
+        }
+      }
+    });
+  }
+
   /** @return the peer listener's port, -1 when none runs */
   public int peerListenerPort() {
     return listenPort;

@@ -1,5 +1,8 @@
 package io.lifeboat.agent.link;
 
+import io.lifeboat.agent.backup.BackupCycle;
+import io.lifeboat.agent.backup.ReplicationPusher;
+import io.lifeboat.agent.fence.FenceFeed;
 import io.lifeboat.agent.fence.FenceScript;
 import io.lifeboat.agent.fence.LeaseFileWriter;
 import io.lifeboat.agent.fence.LeaseKeeper;
@@ -15,6 +18,8 @@ import io.lifeboat.agent.hypervisor.vmware.remote.SshSettings;
 import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.PowerState;
+import io.lifeboat.protocol.v1.StoreTarget;
+import io.lifeboat.storage.replication.SenderOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -31,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Assembles a running agent from its configuration: durable epoch and incarnation, the driver, the lease keeper and
- * self-fence, the host's fence process, and the {@link AgentLink} verticle.
+ * self-fence, the host's fence process (or an agentless host's remote fence loop), backup cycles, and the
+ * {@link AgentLink} verticle.
  */
 public final class AgentRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
@@ -39,11 +45,13 @@ public final class AgentRuntime {
   private final HypervisorDriver driver;
   private final AgentLink link;
   private final String deployment;
+  private final RemoteFenceLoopFeed remoteLoop;
 
-  private AgentRuntime(HypervisorDriver driver, AgentLink link, String deployment) {
+  private AgentRuntime(HypervisorDriver driver, AgentLink link, String deployment, RemoteFenceLoopFeed remoteLoop) {
     this.driver = driver;
     this.link = link;
     this.deployment = deployment;
+    this.remoteLoop = remoteLoop;
   }
 
   /** @return the link verticle */
@@ -67,12 +75,20 @@ public final class AgentRuntime {
     return vertx.executeBlocking(() -> prepare(config), false).compose(p -> connect(vertx, config)
         .compose(driver -> {
           GuestDirectory guests = new GuestDirectory(config.protectedGuests());
-          DriverCommandHandler handler = new DriverCommandHandler(vertx, driver, guests);
+          DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests);
+          CoordinatorEventSink events = new CoordinatorEventSink();
+          BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
+              target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
+          CommandHandler handler = new CompositeCommandHandler(List.of(driverCommands,
+              new BackupCommandHandler(config.hostId(), cycles, guests)));
           AtomicReference<List<String>> running = new AtomicReference<>(List.of());
           // A local fence process only fences this machine's guests: an agentless proxy (driver over SSH) starts
-          // none here; its host stays unfenceable until AgentlessFenceLoop is wired in.
-          LeaseFileWriter leaseFile = config.fenceProcess().equals("none") || config.driver().ssh() != null ? null
-              : new LeaseFileWriter(config.stateDir().resolve("lease"), Path.of("/proc/uptime"));
+          // none here; with fenceProcess remote-loop it keeps a fence loop installed on the host over SSH instead.
+          RemoteFenceLoopFeed remoteLoop = remoteLoop(config);
+          boolean local = !config.fenceProcess().equals("none") && config.driver().ssh() == null;
+          LeaseFileWriter leaseFile = local
+              ? new LeaseFileWriter(config.stateDir().resolve("lease"), Path.of("/proc/uptime")) : null;
+          FenceFeed feed = remoteLoop != null ? remoteLoop : leaseFile;
           List<String> voters = new ArrayList<>();
           voters.add(config.hostId());
           config.coordinators().forEach(c -> voters.add(c.voterId()));
@@ -83,36 +99,103 @@ public final class AgentRuntime {
               config.listenHost(), config.listenPort(), config.heartbeat(), config.fenceDeadline(), config.leaseTtl(),
               Duration.ofMillis(250), Duration.ofSeconds(5), p.credentials, config.tls(), config.stateDir());
           AgentLink link = new AgentLink(settings, p.epochs, p.incarnation, lease, selfFence, handler,
-              reason -> handler.fence(), leaseFile, running::get, MonotonicClock.SYSTEM,
-              () -> inventory(config.hostId(), driver, guests));
+              reason -> driverCommands.fence(), feed, running::get, MonotonicClock.SYSTEM,
+              () -> inventory(config, driver, guests, remoteLoop));
+          events.attach(link);
           vertx.setPeriodic(1, 5000, id -> driver.inventory().onSuccess(specs -> {
             running.set(runningProtected(specs, guests));
-            if (leaseFile != null) {
+            if (leaseFile != null || remoteLoop != null) {
               vertx.executeBlocking(() -> {
-                startFenceProcess(config, specs, guests);
+                if (remoteLoop != null) {
+                  remoteLoop.ensure(protectedConfigPaths(specs, guests), vmrunArgs(config));
+                } else {
+                  startFenceProcess(config, specs, guests);
+                }
                 return null;
               }, false).onFailure(e -> LOG.error("[agent host={}] fence process: {}", config.hostId(),
                   e.getMessage()));
             }
           }).onFailure(e -> LOG.warn("[agent host={}] inventory failed: {}", config.hostId(), e.getMessage())));
-          return vertx.deployVerticle(link).map(id -> new AgentRuntime(driver, link, id));
+          return vertx.deployVerticle(link).map(id -> new AgentRuntime(driver, link, id, remoteLoop));
         }));
   }
 
   /**
-   * Stops the agent's link and closes the driver (the host's fence process keeps running: it must outlive us).
+   * The fencing capability an agent reports for its host.
+   *
+   * @param config the configuration
+   * @param remoteLoopRunning whether the remote fence loop of an agentless host runs now
+   * @return SELF_FENCE with a local agent; for an agentless host FENCE_LOOP while its remote loop (fenceProcess
+   *     remote-loop) runs, otherwise NONE: its failover then waits for an admin's confirmation
+   */
+  static FencingCapability fencingCapability(AgentConfig config, boolean remoteLoopRunning) {
+    if (config.driver().ssh() == null) {
+      return FencingCapability.FENCING_CAPABILITY_SELF_FENCE;
+    }
+    return config.fenceProcess().equals("remote-loop") && remoteLoopRunning
+        ? FencingCapability.FENCING_CAPABILITY_FENCE_LOOP : FencingCapability.FENCING_CAPABILITY_NONE;
+  }
+
+  /**
+   * The remote fence loop keeper of an agentless host whose configuration asks for one.
+   *
+   * @param config the configuration
+   * @return the keeper, or null when the host is not agentless or its configuration does not enable the loop
+   */
+  static RemoteFenceLoopFeed remoteLoop(AgentConfig config) {
+    AgentConfig.Ssh ssh = config.driver().ssh();
+    if (ssh == null || !config.fenceProcess().equals("remote-loop")) {
+      return null;
+    }
+    return new RemoteFenceLoopFeed(sshSettings(ssh), ssh.fenceDir());
+  }
+
+  /**
+   * Sender options for a store target: its address, the site secret, TLS when the agent's links use it.
+   *
+   * @param target the store target
+   * @param secret the site secret
+   * @param tls the agent's TLS settings or null
+   * @return the options
+   */
+  static SenderOptions senderOptions(StoreTarget target, byte[] secret, LinkSettings.TlsSettings tls) {
+    String address = target.getAddress();
+    int colon = address.lastIndexOf(':');
+    String host;
+    int port;
+    try {
+      host = address.substring(0, colon).replace("[", "").replace("]", "");
+      port = Integer.parseInt(address.substring(colon + 1));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("store target " + target.getHostId() + "/" + target.getStoreId()
+          + ": address \"" + address + "\" is not host:port");
+    }
+    if (host.isEmpty() || port <= 0 || port > 65535) {
+      throw new IllegalArgumentException("store target " + target.getHostId() + "/" + target.getStoreId()
+          + ": address \"" + address + "\" is not host:port");
+    }
+    return tls == null ? SenderOptions.plain(host, port, secret)
+        : new SenderOptions(host, port, secret, 0, true, tls.trustPath(), "lifeboat-replication-send");
+  }
+
+  /**
+   * Stops the agent's link and closes the driver (the host's fence process keeps running: it must outlive us; a
+   * remote fence loop stops being renewed and fences at its deadline unless another proxy renews it).
    *
    * @param vertx Vert.x
    * @return completes when stopped
    */
   public Future<Void> stop(Vertx vertx) {
     return vertx.undeploy(deployment).eventually(() -> vertx.executeBlocking(() -> {
+      if (remoteLoop != null) {
+        remoteLoop.close();
+      }
       driver.close();
       return null;
     }, false)).mapEmpty();
   }
 
-  private record Prepared(EpochStore epochs, long incarnation, LinkCredentials credentials) {}
+  private record Prepared(EpochStore epochs, long incarnation, LinkCredentials credentials, byte[] secret) {}
 
   private static Prepared prepare(AgentConfig config) throws IOException {
     Files.createDirectories(config.stateDir());
@@ -120,7 +203,7 @@ public final class AgentRuntime {
         .getBytes(StandardCharsets.UTF_8);
     return new Prepared(EpochStore.open(config.stateDir().resolve("epoch")),
         IncarnationStore.bump(config.stateDir().resolve("incarnation")),
-        new LinkCredentials(config.keyId(), secret));
+        new LinkCredentials(config.keyId(), secret), secret);
   }
 
   private static Future<HypervisorDriver> connect(Vertx vertx, AgentConfig config) {
@@ -131,11 +214,8 @@ public final class AgentRuntime {
     }
     return vertx.executeBlocking(() -> Files.readString(d.passwordFile(), StandardCharsets.UTF_8).strip(), false)
         .compose(password -> {
-          SshSettings ssh = d.ssh() == null ? null : new SshSettings(d.ssh().user(), d.ssh().host(), d.ssh().port(),
-              d.ssh().identityFile(), d.ssh().knownHosts(), Duration.ofSeconds(10), Duration.ofSeconds(30),
-              Duration.ofSeconds(5));
-          FencingCapability fencing = ssh == null ? FencingCapability.FENCING_CAPABILITY_SELF_FENCE
-              : FencingCapability.FENCING_CAPABILITY_NONE;
+          SshSettings ssh = d.ssh() == null ? null : sshSettings(d.ssh());
+          FencingCapability fencing = fencingCapability(config, false);
           try {
             return VmwareDriver.connect(vertx, new VmwareSettings(URI.create(d.uri()).toURL(), d.user(), password,
                 true, d.datastores(), ssh, fencing, 4)).map(x -> (HypervisorDriver) x);
@@ -146,11 +226,39 @@ public final class AgentRuntime {
         });
   }
 
-  private static Future<io.lifeboat.protocol.v1.Inventory> inventory(String hostId, HypervisorDriver driver,
-      GuestDirectory guests) {
+  private static SshSettings sshSettings(AgentConfig.Ssh ssh) {
+    return new SshSettings(ssh.user(), ssh.host(), ssh.port(), ssh.identityFile(), ssh.knownHosts(),
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5));
+  }
+
+  /** vmrun's connection arguments on an agentless VMware Server host (read from the password file: blocking). */
+  private static String vmrunArgs(AgentConfig config) throws IOException {
+    AgentConfig.Driver d = config.driver();
+    String password = Files.readString(d.passwordFile(), StandardCharsets.UTF_8).strip();
+    return "-T server -h " + d.uri() + " -u " + d.user() + " -p " + password;
+  }
+
+  private static List<String> protectedConfigPaths(List<GuestSpec> specs, GuestDirectory guests) {
+    List<String> paths = new ArrayList<>();
+    for (GuestSpec s : specs) {
+      if (guests.guestId(GuestRef.of(s)).isPresent() && !s.getConfigPath().isEmpty()) {
+        paths.add(s.getConfigPath());
+      }
+    }
+    return paths;
+  }
+
+  private static Future<io.lifeboat.protocol.v1.Inventory> inventory(AgentConfig config, HypervisorDriver driver,
+      GuestDirectory guests, RemoteFenceLoopFeed remoteLoop) {
+    String hostId = config.hostId();
     return driver.hostFacts().compose(facts -> driver.inventory().map(specs -> {
+      io.lifeboat.protocol.v1.HostFacts.Builder reported = facts.toBuilder().setHostId(hostId)
+          .setAgentVersion("0.1.0");
+      if (config.driver().ssh() != null) {
+        reported.setFencingCapability(fencingCapability(config, remoteLoop != null && remoteLoop.running()));
+      }
       io.lifeboat.protocol.v1.Inventory.Builder inv = io.lifeboat.protocol.v1.Inventory.newBuilder()
-          .setHostId(hostId).setFacts(facts.toBuilder().setHostId(hostId).setAgentVersion("0.1.0"));
+          .setHostId(hostId).setFacts(reported);
       for (GuestSpec s : specs) {
         inv.addGuests(s.toBuilder().setGuestId(guests.guestId(GuestRef.of(s)).orElse("")));
       }
