@@ -146,6 +146,26 @@ class AgentLinkTest {
   }
 
   @Test
+  void replicationEventsPublishedThroughTheSinkReachTheCoordinator() throws Exception {
+    int port = freePort();
+    CoordinatorStandIn c1 = coordinator("c1", 7, port);
+    Agent p = new Agent("hostP", List.of(new VoterAddress("c1", Role.ROLE_COORDINATOR, "127.0.0.1", port)),
+        List.of(), -1).start();
+    CoordinatorEventSink sink = new CoordinatorEventSink();
+    sink.attach(p.link);
+    await().atMost(5, TimeUnit.SECONDS).until(() -> p.link.links().get(0).isOpen());
+    Thread publisher = new Thread(() -> sink.publish(io.lifeboat.protocol.v1.ReplicationCommitted.newBuilder()
+        .setGuestId("g").setCycleId("cyc-1").setPointId("g/20261130T104818Z").build()));
+    publisher.start();
+    publisher.join();
+    await().atMost(5, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.REPLICATION_COMMITTED).size()
+        == 1);
+    Envelope event = c1.received(Envelope.PayloadCase.REPLICATION_COMMITTED).get(0);
+    assertThat(event.getSender()).isEqualTo("hostP");
+    assertThat(event.getReplicationCommitted().getPointId()).isEqualTo("g/20261130T104818Z");
+  }
+
+  @Test
   void helloThenRenewalsAndHeartbeatsWithIncreasingSequenceAndPersistedEpoch() throws Exception {
     int port = freePort();
     CoordinatorStandIn c1 = coordinator("c1", 7, port);
