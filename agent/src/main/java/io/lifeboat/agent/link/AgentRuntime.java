@@ -235,6 +235,14 @@ public final class AgentRuntime {
   private static String vmrunArgs(AgentConfig config) throws IOException {
     AgentConfig.Driver d = config.driver();
     String password = Files.readString(d.passwordFile(), StandardCharsets.UTF_8).strip();
+    // lifeboat-fence.sh word-splits these arguments: a value with blanks or glob characters would break them.
+    for (String[] v : new String[][] {{"driver.uri", d.uri()}, {"driver.user", d.user()},
+        {"the password in " + d.passwordFile(), password}}) {
+      if (v[1].isEmpty() || !v[1].matches("[^\\s*?\\[\\]]+")) {
+        throw new IOException(config.source() + ": " + v[0] + " is empty or holds blanks or *?[]: the remote fence"
+            + " loop cannot pass it to vmrun");
+      }
+    }
     return "-T server -h " + d.uri() + " -u " + d.user() + " -p " + password;
   }
 
