@@ -1,5 +1,8 @@
 package io.lifeboat.agent.hypervisor.vmware;
 
+import com.vmware.vim25.AutoStartPowerInfo;
+import com.vmware.vim25.AutoStartWaitHeartbeatSetting;
+import com.vmware.vim25.HostAutoStartManagerConfig;
 import com.vmware.vim25.HostCpuIdInfo;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.ParaVirtualSCSIController;
@@ -25,6 +28,7 @@ import com.vmware.vim25.VirtualVmxnet3;
 import com.vmware.vim25.mo.ComputeResource;
 import com.vmware.vim25.mo.Datacenter;
 import com.vmware.vim25.mo.Datastore;
+import com.vmware.vim25.mo.HostAutoStartManager;
 import com.vmware.vim25.mo.HostSystem;
 import com.vmware.vim25.mo.InventoryNavigator;
 import com.vmware.vim25.mo.ManagedEntity;
@@ -555,9 +559,52 @@ public final class VmwareDriver implements HypervisorDriver {
   @Override
   public Future<Void> disableAutostart(GuestRef guest) {
     return blocking("disable autostart of " + guest, () -> {
-      find(guest);
-      return null; // VMware starts no VM unless the host's AutoStartManager lists it; Lifeboat never adds one.
+      ManagedObjectReference vm = find(guest).vm.getMOR();
+      // ESXi and VMware Server 2 both expose HostAutoStartManager with the same AutoStartPowerInfo semantics.
+      HostAutoStartManager autostart = host().getHostAutoStartManager();
+      if (autostart == null) {
+        return null; // no AutoStartManager: the host starts no VM by itself.
+      }
+      if (startsAutomatically(autostart.getConfig(), vm)) {
+        autostart.reconfigureAutostart(autostartOff(vm));
+      }
+      return null;
     });
+  }
+
+  /**
+   * The ReconfigureAutostart spec that takes one VM out of the host's automatic start: only its power info is
+   * sent (the defaults and the other VMs stay as they are), start action none, stop action unchanged from the
+   * host's default, no place in the start order.
+   */
+  static HostAutoStartManagerConfig autostartOff(ManagedObjectReference vm) {
+    AutoStartPowerInfo info = new AutoStartPowerInfo();
+    info.setKey(vm);
+    info.setStartAction("none");
+    info.setStopAction("systemDefault");
+    info.setWaitForHeartbeat(AutoStartWaitHeartbeatSetting.systemDefault);
+    info.setStartOrder(-1);
+    info.setStartDelay(-1);
+    info.setStopDelay(-1);
+    HostAutoStartManagerConfig spec = new HostAutoStartManagerConfig();
+    spec.setPowerInfo(new AutoStartPowerInfo[] {info});
+    return spec;
+  }
+
+  /**
+   * Whether the host's autostart config lists the VM with a start action other than none (an unlisted VM is
+   * started manually only, whatever the defaults say).
+   */
+  static boolean startsAutomatically(HostAutoStartManagerConfig config, ManagedObjectReference vm) {
+    if (config == null || config.getPowerInfo() == null) {
+      return false;
+    }
+    for (AutoStartPowerInfo info : config.getPowerInfo()) {
+      if (info != null && vm.equals(info.getKey())) {
+        return !"none".equalsIgnoreCase(String.valueOf(info.getStartAction()));
+      }
+    }
+    return false;
   }
 
   @Override
