@@ -4,6 +4,7 @@ import com.vmware.vim25.AutoStartPowerInfo;
 import com.vmware.vim25.AutoStartWaitHeartbeatSetting;
 import com.vmware.vim25.HostAutoStartManagerConfig;
 import com.vmware.vim25.HostCpuIdInfo;
+import com.vmware.vim25.ManagedObjectNotFound;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.ParaVirtualSCSIController;
 import com.vmware.vim25.TaskInfo;
@@ -561,11 +562,22 @@ public final class VmwareDriver implements HypervisorDriver {
     return blocking("disable autostart of " + guest, () -> {
       ManagedObjectReference vm = find(guest).vm.getMOR();
       // ESXi and VMware Server 2 both expose HostAutoStartManager with the same AutoStartPowerInfo semantics.
-      HostAutoStartManager autostart = host().getHostAutoStartManager();
-      if (autostart == null) {
+      // Narrow paths: HostSystem.getHostAutoStartManager() reads all of configManager, whose newer fields
+      // (vFlashManager, ...) vijava 5.1 cannot parse.
+      Object ref = host().getPropertiesByPaths(new String[] {"configManager.autoStartManager"})
+          .get("configManager.autoStartManager");
+      if (!(ref instanceof ManagedObjectReference mor)) {
         return null; // no AutoStartManager: the host starts no VM by itself.
       }
-      if (startsAutomatically(autostart.getConfig(), vm)) {
+      HostAutoStartManager autostart = new HostAutoStartManager(si.getServerConnection(), mor);
+      Object powerInfo;
+      try {
+        powerInfo = autostart.getPropertiesByPaths(new String[] {"config.powerInfo"}).get("config.powerInfo");
+      } catch (ManagedObjectNotFound advertisedOnly) {
+        // The host names a manager it does not serve (govmomi's simulator does): nothing there can start a VM.
+        return null;
+      }
+      if (startsAutomatically(powerInfo, vm)) {
         autostart.reconfigureAutostart(autostartOff(vm));
       }
       return null;
@@ -592,14 +604,14 @@ public final class VmwareDriver implements HypervisorDriver {
   }
 
   /**
-   * Whether the host's autostart config lists the VM with a start action other than none (an unlisted VM is
-   * started manually only, whatever the defaults say).
+   * Whether the host's autostart {@code config.powerInfo} lists the VM with a start action other than none (an
+   * unlisted VM is started manually only, whatever the defaults say).
    */
-  static boolean startsAutomatically(HostAutoStartManagerConfig config, ManagedObjectReference vm) {
-    if (config == null || config.getPowerInfo() == null) {
+  static boolean startsAutomatically(Object powerInfo, ManagedObjectReference vm) {
+    if (!(powerInfo instanceof AutoStartPowerInfo[] infos)) {
       return false;
     }
-    for (AutoStartPowerInfo info : config.getPowerInfo()) {
+    for (AutoStartPowerInfo info : infos) {
       if (info != null && vm.equals(info.getKey())) {
         return !"none".equalsIgnoreCase(String.valueOf(info.getStartAction()));
       }

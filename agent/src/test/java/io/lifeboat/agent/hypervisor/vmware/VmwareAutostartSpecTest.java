@@ -25,10 +25,8 @@ class VmwareAutostartSpecTest {
     return info;
   }
 
-  private static HostAutoStartManagerConfig config(AutoStartPowerInfo... entries) {
-    HostAutoStartManagerConfig config = new HostAutoStartManagerConfig();
-    config.setPowerInfo(entries);
-    return config;
+  private static AutoStartPowerInfo[] config(AutoStartPowerInfo... entries) {
+    return entries;
   }
 
   @Test
@@ -58,12 +56,12 @@ class VmwareAutostartSpecTest {
   void aVmListedWithNoneOrNotListedDoesNotStartAutomatically() {
     assertThat(VmwareDriver.startsAutomatically(config(entry("42", "None")), vm("42"))).isFalse();
     assertThat(VmwareDriver.startsAutomatically(config(entry("7", "PowerOn")), vm("42"))).isFalse();
-    assertThat(VmwareDriver.startsAutomatically(new HostAutoStartManagerConfig(), vm("42"))).isFalse();
+    assertThat(VmwareDriver.startsAutomatically(new AutoStartPowerInfo[0], vm("42"))).isFalse();
     assertThat(VmwareDriver.startsAutomatically(null, vm("42"))).isFalse();
   }
 
   @Test
   void theSpecItselfNoLongerStartsTheVm() {
-    assertThat(VmwareDriver.startsAutomatically(VmwareDriver.autostartOff(vm("42")), vm("42"))).isFalse();
+    assertThat(VmwareDriver.startsAutomatically(VmwareDriver.autostartOff(vm("42")).getPowerInfo(), vm("42"))).isFalse();
   }
 }
