@@ -325,9 +325,12 @@ public final class AgentLink extends VerticleBase {
     LinkSettings.TlsSettings tls = settings.tls();
     if (tls != null) {
       o.setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
-          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath().toString())
-              .setKeyPath(tls.keyPath().toString()))
           .setTrustOptions(new PemTrustOptions().addCertPath(tls.trustPath().toString()));
+      if (tls.certPath() != null) {
+        // Without a certificate the agent still verifies the coordinator; a coordinator requiring one refuses it.
+        o.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath().toString())
+            .setKeyPath(tls.keyPath().toString()));
+      }
     }
     return o;
   }

@@ -149,6 +149,22 @@ public final class VoterLink {
     }
   }
 
+  /**
+   * Joins the distinct messages of a failure's cause chain, so a TLS refusal says why (e.g. "Failed to create SSL
+   * connection: PKIX path building failed ...") rather than only Vert.x's outer message.
+   */
+  static String causes(Throwable failure) {
+    StringBuilder out = new StringBuilder();
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
+      if (!m.isEmpty() && out.indexOf(m) < 0) {
+        out.append(out.length() == 0 ? "" : ": ").append(m.replace('\n', ' '));
+      }
+    }
+    return out.toString();
+  }
+
   private void connect() {
     state = State.CONNECTING;
     client.connect(target.port(), target.host()).onComplete(ar -> {
@@ -159,7 +175,7 @@ public final class VoterLink {
         return;
       }
       if (ar.failed()) {
-        lost("connect failed: " + ar.cause().getMessage());
+        lost("connect failed: " + causes(ar.cause()));
         return;
       }
       FramedConnection c = new FramedConnection(ar.result(), this::onEnvelope, this::onBadFrame);
