@@ -75,6 +75,11 @@ public final class AgentRuntime {
     return vertx.executeBlocking(() -> prepare(config), false).compose(p -> connect(vertx, config)
         .compose(driver -> {
           GuestDirectory guests = new GuestDirectory(config.protectedGuests());
+          // Lifeboat owns the startup of protected guests (DESIGN.md, Autostart): the hypervisor must not start
+          // one on its own when this host boots. A guest this host does not have (its standby copy lives
+          // elsewhere) is left as it is.
+          guests.refs().forEach(ref -> driver.disableAutostart(ref).onFailure(e -> LOG.info(
+              "[agent host={}] autostart of {} left as is: {}", config.hostId(), ref, e.getMessage())));
           DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests);
           CoordinatorEventSink events = new CoordinatorEventSink();
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Connect;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole agent from its YAML file, on libvirt's built-in test hypervisor ({@code test:///default}). */
@@ -47,7 +48,11 @@ class AgentRuntimeTest {
       CoordinatorStandIn c1 = new CoordinatorStandIn("c1", 4,
           new LinkCredentials("site", "0123456789abcdef-site".getBytes(StandardCharsets.UTF_8)));
       get(c1.listen(vertx, port));
+      // The hypervisor would start the protected guest by itself at boot; the agent must take that away.
+      Connect hypervisor = new Connect("test:///default");
+      hypervisor.domainLookupByName("test").setAutostart(true);
       AgentRuntime agent = get(AgentRuntime.start(vertx, AgentConfig.read(config)));
+      await().atMost(10, TimeUnit.SECONDS).until(() -> !hypervisor.domainLookupByName("test").getAutostart());
       await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
           .anyMatch(h -> h.getHeartbeat().getRunningGuestIdsList().contains("guest-1")));
       assertThat(Files.readString(dir.resolve("state/epoch"))).isEqualTo("epoch=4\n");
