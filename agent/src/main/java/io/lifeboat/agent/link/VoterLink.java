@@ -178,11 +178,16 @@ public final class VoterLink {
         lost("connect failed: " + causes(ar.cause()));
         return;
       }
+      lastError = ""; // an error of an earlier attempt must not be reported as this connection's end
       FramedConnection c = new FramedConnection(ar.result(), this::onEnvelope, this::onBadFrame);
       connection = c;
       c.closed().onComplete(v -> {
         if (connection == c) {
-          lost(lastError.isEmpty() ? "connection closed" : lastError);
+          lost(!lastError.isEmpty() ? lastError
+              : state != State.CONNECTING ? "connection closed"
+              : ar.result().isSsl() ? "connection closed before HelloAck (over TLS: the voter may have refused this"
+                  + " agent's client certificate)"
+              : "connection closed before HelloAck");
         }
       });
       c.send(hello.get()).onFailure(e -> fail("hello not sent: " + e.getMessage()));
