@@ -118,6 +118,16 @@ class LibvirtSshIT {
     }
 
     @Test
+    void qemuLibsshRefusesAHostKeyMissingFromKnownHosts() throws Exception {
+        Path empty = Files.createFile(scratch.resolve("known_hosts"));
+        String uri = "qemu+libssh://root@127.0.0.1:" + host.sshPort() + "/system?keyfile="
+                + lab.identityFile().toAbsolutePath() + "&known_hosts=" + empty + "&sshauth=privkey";
+        assertThatThrownBy(() -> result(LibvirtDriver.connect(vertx, uri, files, "lifeboat-libvirt-ssh-it",
+                LabHost.GUESTS_DIR))).hasStackTraceContaining("connect to qemu+libssh://root@127.0.0.1:" + host.sshPort())
+                .hasStackTraceContaining("Can't verify the session host key");
+    }
+
+    @Test
     void anUnknownHostKeyIsRefused() throws IOException {
         Path empty = Files.createFile(scratch.resolve("known_hosts"));
         assertThatThrownBy(() -> SftpHostFiles.connect(ssh(empty))).isInstanceOf(IOException.class)
