@@ -10,8 +10,10 @@ import io.lifeboat.agent.fence.MonotonicClock;
 import io.lifeboat.agent.fence.SelfFence;
 import io.lifeboat.agent.hypervisor.GuestRef;
 import io.lifeboat.agent.hypervisor.HypervisorDriver;
+import io.lifeboat.agent.hypervisor.libvirt.HostFiles;
 import io.lifeboat.agent.hypervisor.libvirt.LibvirtDriver;
 import io.lifeboat.agent.hypervisor.libvirt.LocalHostFiles;
+import io.lifeboat.agent.hypervisor.libvirt.SftpHostFiles;
 import io.lifeboat.agent.hypervisor.vmware.VmwareDriver;
 import io.lifeboat.agent.hypervisor.vmware.VmwareSettings;
 import io.lifeboat.agent.hypervisor.vmware.remote.SshSettings;
@@ -214,8 +216,13 @@ public final class AgentRuntime {
   private static Future<HypervisorDriver> connect(Vertx vertx, AgentConfig config) {
     AgentConfig.Driver d = config.driver();
     if (d.kind().equals("libvirt")) {
-      return LibvirtDriver.connect(vertx, d.uri(), new LocalHostFiles(), "lifeboat-libvirt",
-          config.stateDir().resolve("consoles").toString()).map(x -> (HypervisorDriver) x);
+      // On its own host the agent reads disks and serial logs locally; a proxy reaches them over SFTP.
+      Future<HostFiles> files = d.ssh() == null ? Future.succeededFuture(new LocalHostFiles())
+          : vertx.executeBlocking(() -> SftpHostFiles.connect(sshSettings(d.ssh())), false);
+      return files.compose(f -> LibvirtDriver.connect(vertx, d.uri(), f, "lifeboat-libvirt",
+          config.stateDir().resolve("consoles").toString())
+          .onFailure(e -> closeQuietly(f))
+          .map(x -> (HypervisorDriver) x));
     }
     return vertx.executeBlocking(() -> Files.readString(d.passwordFile(), StandardCharsets.UTF_8).strip(), false)
         .compose(password -> {
@@ -229,6 +236,14 @@ public final class AgentRuntime {
                 + "\" is not a URL"));
           }
         });
+  }
+
+  private static void closeQuietly(HostFiles files) {
+    try {
+      files.close();
+    } catch (IOException e) {
+      LOG.warn("closing host files after a failed connect: {}", e.getMessage());
+    }
   }
 
   private static SshSettings sshSettings(AgentConfig.Ssh ssh) {

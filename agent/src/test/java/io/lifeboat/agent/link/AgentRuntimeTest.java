@@ -78,4 +78,37 @@ class AgentRuntimeTest {
       get(vertx.close());
     }
   }
+
+  @Test
+  void aLibvirtProxyReachesTheHostsFilesOverSsh() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("site.secret"), "0123456789abcdef-site\n");
+    Files.writeString(dir.resolve("id_ed25519"), "not a key\n");
+    Files.writeString(dir.resolve("known_hosts"), "");
+    Path config = Files.writeString(dir.resolve("agent.yaml"), """
+        hostId: hostR
+        stateDir: state
+        coordinators: ["c1@127.0.0.1:1"]
+        secretFile: site.secret
+        driver:
+          kind: libvirt
+          uri: "test:///default"
+          ssh: {user: root, host: 127.0.0.1, port: %d, identityFile: id_ed25519, knownHosts: known_hosts}
+        fenceProcess: none
+        protectedGuests: {"guest-1": "test"}
+        """.formatted(closedPort));
+    Vertx vertx = Vertx.vertx();
+    try {
+      // Disks and serial logs of a host the agent proxies are read over SFTP: no SSH, no driver.
+      Future<AgentRuntime> started = AgentRuntime.start(vertx, AgentConfig.read(config));
+      assertThat(started.toCompletionStage().toCompletableFuture().handle((r, e) -> e).get(30, TimeUnit.SECONDS))
+          .isNotNull()
+          .hasMessageContaining("127.0.0.1:" + closedPort);
+    } finally {
+      get(vertx.close());
+    }
+  }
 }

@@ -2,13 +2,14 @@ package io.lifeboat.agent.hypervisor.libvirt;
 
 import io.lifeboat.storage.DiskImage;
 
+import java.io.Closeable;
 import java.io.IOException;
 
 /**
  * Access to files on the hypervisor host (disk images, overlays, serial logs): the local file system when the
  * agent runs on the host, a remote channel when it reaches the host over the network. Calls block.
  */
-public interface HostFiles {
+public interface HostFiles extends Closeable {
 
     /** Opens the disk image at {@code path} on the host read-only (only allocated grains are read). */
     DiskImage openImage(String path) throws IOException;
@@ -18,4 +19,9 @@ public interface HostFiles {
 
     /** Deletes the file at {@code path} if it exists. */
     void deleteIfExists(String path) throws IOException;
+
+    /** Releases the channel to the host, if any; the driver that was given these files calls it when it closes. */
+    @Override
+    default void close() throws IOException {
+    }
 }

@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
+import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -651,6 +652,11 @@ public final class LibvirtDriver implements HypervisorDriver {
         }
         worker.close();
         fenceWorker.close();
+        try {
+            files.close();
+        } catch (IOException e) {
+            LOG.warn("{}: closing the host files: {}", endpoint, e.getMessage());
+        }
     }
 
     // ---- internals ----
