@@ -75,12 +75,12 @@ class VmwareBackupCycleIT {
             throws Exception {
         VmwareSimulatorHost host = VmwareSimulatorHost.start(lab, "vmcycA",
                 VmwareSimulatorOptions.esxi(0).withGuestsRunning());
-        installRunningGuest(host);
+        VmwareLabGuests.installRunningGuest(host, GUEST, GENERATION, GUEST_MAC, FIRST_BOOT_TIMEOUT);
         Vertx vertx = Vertx.vertx();
         VmwareDriver driver = null;
         ReplicationReceiver receiver = null;
         try {
-            driver = result(VmwareDriver.connect(vertx, settings(lab, host, dir)));
+            driver = result(VmwareDriver.connect(vertx, VmwareLabGuests.driverSettings(lab, host, dir)));
             ChunkStore store = ChunkStore.open(dir.resolve("store"));
             receiver = new ReplicationReceiver(store, ReceiverOptions.plain("127.0.0.1", 0, SECRET));
             result(vertx.deployVerticle(receiver));
@@ -163,87 +163,6 @@ class VmwareBackupCycleIT {
         ByteBuffer all = ByteBuffer.allocate((int) img.capacity());
         img.read(0, all);
         return all.array();
-    }
-
-    /**
-     * Puts the test guest on the host's datastore (a sparse VMDK on IDE, serial0 to a file), registers and powers it
-     * on with vijava, and waits for its marker, so that it writes nothing more.
-     */
-    private static void installRunningGuest(VmwareSimulatorHost host) throws Exception {
-        LabHost lh = host.host();
-        String folder = VmwareSimulatorHost.DATASTORE_DIR + "/" + GUEST;
-        String raw = folder + "/" + GUEST + ".raw";
-        host.writeDatastoreFile(GUEST + "/" + GUEST + ".raw",
-                TestGuest.rawImage(GUEST, GENERATION, TestGuest.DEFAULT_SIZE_BYTES));
-        lh.execOk("qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o",
-                "subformat=monolithicSparse,adapter_type=ide", raw, folder + "/" + GUEST + ".vmdk");
-        lh.execOk("rm", "-f", raw);
-        host.writeDatastoreFile(GUEST + "/" + GUEST + ".vmx", ("""
-                .encoding = "UTF-8"
-                config.version = "8"
-                virtualHW.version = "7"
-                displayName = "%1$s"
-                guestOS = "other26xlinux"
-                memsize = "32"
-                numvcpus = "1"
-                ide0:0.present = "TRUE"
-                ide0:0.fileName = "%1$s.vmdk"
-                ethernet0.present = "TRUE"
-                ethernet0.virtualDev = "e1000"
-                ethernet0.addressType = "static"
-                ethernet0.address = "%2$s"
-                serial0.present = "TRUE"
-                serial0.fileType = "file"
-                serial0.fileName = "serial0.log"
-                """).formatted(GUEST, GUEST_MAC).getBytes(StandardCharsets.UTF_8));
-        VmwareSimulatorOptions o = host.options();
-        ServiceInstance si = new ServiceInstance(host.sdkUrl().toURL(), o.username(), o.password(), true);
-        try {
-            Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder())
-                    .searchManagedEntities("Datacenter")[0];
-            HostSystem hs = (HostSystem) new InventoryNavigator(si.getRootFolder())
-                    .searchManagedEntities("HostSystem")[0];
-            ComputeResource compute = (ComputeResource) hs.getParent();
-            TaskInfo registered = succeeded(dc.getVmFolder().registerVM_Task(
-                    "[" + VmwareSimulatorOptions.DATASTORE + "] " + GUEST + "/" + GUEST + ".vmx", GUEST, false,
-                    compute.getResourcePool(), hs));
-            VirtualMachine vm = new VirtualMachine(si.getServerConnection(),
-                    (ManagedObjectReference) registered.getResult());
-            succeeded(vm.powerOnVM_Task(null));
-        } finally {
-            si.getServerConnection().logout();
-        }
-        String marker = TestGuest.markerLine(GUEST, GENERATION);
-        Awaitility.await("marker of " + GUEST + " on " + lh.name()).atMost(FIRST_BOOT_TIMEOUT)
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> host.readDatastoreFile(GUEST + "/serial0.log"), log -> log.contains(marker));
-    }
-
-    private static TaskInfo succeeded(Task task) throws Exception {
-        String result = task.waitForTask();
-        TaskInfo info = task.getTaskInfo();
-        assertThat(result).as("task %s: %s", info.getDescriptionId(),
-                info.getError() == null ? "" : info.getError().getLocalizedMessage()).isEqualTo(Task.SUCCESS);
-        return info;
-    }
-
-    /** The driver's settings for a lab VMware host: the published VI API and sshd, the host's own keys trusted. */
-    private static VmwareSettings settings(Lab lab, VmwareSimulatorHost host, Path dir) throws Exception {
-        LabHost lh = host.host();
-        StringBuilder knownHosts = new StringBuilder();
-        for (String key : lh.execOk("sh", "-c", "cat /etc/ssh/ssh_host_*_key.pub").split("\n")) {
-            String[] parts = key.strip().split(" ");
-            knownHosts.append('[').append(lh.publishedHost()).append("]:").append(lh.sshPort()).append(' ')
-                    .append(parts[0]).append(' ').append(parts[1]).append('\n');
-        }
-        Path knownHostsFile = Files.writeString(dir.resolve(lh.name() + "-known_hosts"), knownHosts.toString(),
-                StandardCharsets.US_ASCII);
-        SshSettings ssh = new SshSettings("root", lh.publishedHost(), lh.sshPort(), lab.identityFile(),
-                knownHostsFile, Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(10));
-        VmwareSimulatorOptions o = host.options();
-        return new VmwareSettings(host.sdkUrl().toURL(), o.username(), o.password(), true,
-                Map.of(VmwareSimulatorOptions.DATASTORE, VmwareSimulatorHost.DATASTORE_DIR), ssh,
-                FencingCapability.FENCING_CAPABILITY_NONE, 4);
     }
 
     private static <T> T result(Future<T> future) throws Exception {
