@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,6 +27,31 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "With --check: print one JSON document")
   boolean json;
+
+  /**
+   * Runs {@code agent} without the launcher (the lab starts agents this way from the test classpath): errors are one
+   * line on stderr, no stack trace; exit 0 success, 1 failure, 2 usage error.
+   */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The agent command line with the launcher's one-line error handling. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new AgentCommand());
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      Throwable t = ex;
+      while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+        t = t.getCause();
+      }
+      String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
+          : t.getMessage().replace('\n', ' ');
+      cmd.getErr().println("agent: " + message);
+      cmd.getErr().flush();
+      return 1;
+    });
+    return cl;
+  }
 
   @Override
   public Integer call() throws Exception {

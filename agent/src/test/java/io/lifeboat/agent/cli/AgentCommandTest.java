@@ -81,4 +81,16 @@ class AgentCommandTest {
   void usageErrorsExitTwo() {
     assertThat(new CommandLine(new AgentCommand()).execute("--check")).isEqualTo(2);
   }
+
+  @Test
+  void standaloneCommandLinePrintsFailuresAsOneLineAndExitsOne() throws Exception {
+    Path file = Files.writeString(dir.resolve("agent.yaml"), VALID + "bogus: 1\n");
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cl = AgentCommand.commandLine();
+    cl.setErr(new java.io.PrintWriter(err));
+    assertThat(cl.execute("--config", file.toString(), "--check")).isEqualTo(1);
+    assertThat(err.toString()).startsWith("agent: " + file + ": unknown key bogus").endsWith(System.lineSeparator())
+        .hasLineCount(1);
+    assertThat(AgentCommand.commandLine().execute("--check")).isEqualTo(2);
+  }
 }
