@@ -1,6 +1,7 @@
 package io.lifeboat.coordinator.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,15 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * @param timers failure-detection timers
  * @param plans recovery plans, by name
  * @param guests guests to protect, by guest id
+ * @param http where the metrics and status HTTP server listens, or empty for none
  */
 public record CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
                                 Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
-                                Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests) {
+                                Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
+                                Optional<HostPort> http) {
+
+    /** Default recovery point objective of a guest that sets none: 900 s. */
+    public static final Duration DEFAULT_RPO = Duration.ofSeconds(900);
 
     /** Creates the config, copying its collections. */
     public CoordinatorConfig {
@@ -42,8 +48,19 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
      * @param hostId the host id
      * @param box the physical box it is
      * @param keyId the key id its agent must use, or empty for any configured key
+     * @param store where this host's agent store is reachable from the other hosts ({@code "ADDR:PORT"}), or empty
+     *              when it runs none (then it cannot be a standby that receives backups)
+     * @param probeHypervisor endpoint another agent TCP-connects to, to check that this host's hypervisor API
+     *                        answers ({@code "ADDR:PORT"} or a URI), or empty
+     * @param probeSsh endpoint another agent TCP-connects to, to check that this host's SSH answers, or empty
      */
-    public record HostConfig(String hostId, String box, Optional<String> keyId) {
+    public record HostConfig(String hostId, String box, Optional<String> keyId, Optional<String> store,
+                             Optional<String> probeHypervisor, Optional<String> probeSsh) {
+
+        /** A host with no store and no probe endpoints. */
+        public HostConfig(String hostId, String box, Optional<String> keyId) {
+            this(hostId, box, keyId, Optional.empty(), Optional.empty(), Optional.empty());
+        }
     }
 
     /**
@@ -54,8 +71,10 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
      * @param primaryHostId host it runs on
      * @param standbyHostId host it fails over to
      * @param plan its recovery plan
+     * @param rpo its recovery point objective: a backup is requested when its newest restore point is older
      */
-    public record GuestConfig(String guestId, String name, String primaryHostId, String standbyHostId, String plan) {
+    public record GuestConfig(String guestId, String name, String primaryHostId, String standbyHostId, String plan,
+                              Duration rpo) {
     }
 
     /** The voters (every host and this coordinator) and their boxes. */

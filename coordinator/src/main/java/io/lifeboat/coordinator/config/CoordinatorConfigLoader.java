@@ -26,9 +26,50 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
 /**
  * Reads a coordinator's YAML configuration strictly: unknown keys, missing keys, wrong types, unknown hosts or plans
  * and timers out of order are errors that name the file and the key.
+ *
+ * <pre>{@code
+ * nodeId: c1                      # this coordinator's voter id
+ * box: nas                        # the box it runs on (voter placement check)
+ * listen: {host: 0.0.0.0, port: 7070}     # agent links
+ * http: {listen: "127.0.0.1:7480"}        # optional: GET /metrics and GET /api/v1/status
+ * journalDir: /var/lib/lifeboat/journal   # relative paths are resolved against this file's directory
+ * secrets: {site: site.secret}            # key id -> file holding the shared secret (>= 16 bytes)
+ * hosts:
+ *   - id: hostA
+ *     box: boxA
+ *     keyId: site                         # optional: the key its agent must use
+ *     store: "10.0.0.2:7402"              # optional: its agent's standby store, as the other hosts reach it
+ *     probe:                              # optional: what another agent TCP-connects to (the second signal)
+ *       hypervisor: "qemu+tcp://10.0.0.2/system"   # or "10.0.0.2:16509"
+ *       ssh: "10.0.0.2:22"
+ *   - id: hostB
+ *     box: boxB
+ *     store: "10.0.0.3:7402"
+ * timers: {heartbeatSeconds: 1, suspectSeconds: 3, fenceDeadlineSeconds: 6, leaseTtlSeconds: 8,
+ *          recoveryStartSeconds: 10, peerReportFreshSeconds: 3, massFailureWindowSeconds: 60}   # optional
+ * plans:
+ *   - name: office
+ *     target: hostB
+ *     destinationDir: /var/lib/lifeboat/guests   # default; must be inside the target agent's store.guestDirs
+ *     networks: {"VM Network": br0}
+ *     guests:
+ *       - id: 7f1c8d2e-0000-4000-8000-000000000001
+ *         group: 0
+ *         startDelaySeconds: 0
+ *         boot: {serialMarker: "login:", timeoutSeconds: 120}   # or tcpPort: 22, or running: true
+ * guests:
+ *   - id: 7f1c8d2e-0000-4000-8000-000000000001
+ *     name: mail
+ *     primary: hostA
+ *     standby: hostB
+ *     plan: office
+ *     rpo: 900                            # optional, seconds (default 900)
+ * }</pre>
  */
 public final class CoordinatorConfigLoader {
 
+    /** Where a plan's guests are materialised when it names no destinationDir (the agent's default guest dir). */
+    public static final String DEFAULT_DESTINATION_DIR = "/var/lib/lifeboat/guests";
     private static final int MIN_SECRET_BYTES = 16;
 
     private CoordinatorConfigLoader() {
@@ -51,7 +92,8 @@ public final class CoordinatorConfigLoader {
         }
         Node root = new Node(file, "", doc);
         Path base = file.toAbsolutePath().getParent();
-        root.allowOnly("nodeId", "box", "listen", "journalDir", "secrets", "hosts", "timers", "plans", "guests");
+        root.allowOnly("nodeId", "box", "listen", "http", "journalDir", "secrets", "hosts", "timers", "plans",
+                "guests");
         String nodeId = root.id("nodeId");
         String box = root.string("box");
         Node listen = root.optional("listen").orElse(new Node(file, "listen", Map.of()));
@@ -62,6 +104,12 @@ public final class CoordinatorConfigLoader {
             throw root.error("listen.port", "port " + listenPort + " outside 0..65535");
         }
         Path journalDir = base.resolve(root.string("journalDir"));
+        Optional<HostPort> http = Optional.empty();
+        Optional<Node> httpNode = root.optional("http");
+        if (httpNode.isPresent()) {
+            httpNode.get().allowOnly("listen");
+            http = Optional.of(httpNode.get().hostPort("listen", true));
+        }
 
         Map<String, byte[]> secrets = new LinkedHashMap<>();
         Node secretsNode = root.required("secrets");
@@ -87,14 +135,27 @@ public final class CoordinatorConfigLoader {
         Map<String, CoordinatorConfig.HostConfig> hosts = new LinkedHashMap<>();
         List<Node> hostNodes = root.required("hosts").list();
         for (Node h : hostNodes) {
-            h.allowOnly("id", "box", "keyId");
+            h.allowOnly("id", "box", "keyId", "store", "probe");
             String id = h.id("id");
             Optional<String> keyId = h.optional("keyId").map(Node::asString);
             if (keyId.isPresent() && !secrets.containsKey(keyId.get())) {
                 throw h.error("keyId", "key id '" + keyId.get() + "' is not under secrets");
             }
-            if (id.equals(nodeId) || hosts.put(id, new CoordinatorConfig.HostConfig(id, h.string("box"), keyId))
-                    != null) {
+            Optional<String> store = h.optional("store").isPresent()
+                    ? Optional.of(h.hostPort("store", false).toString()) : Optional.empty();
+            Optional<String> probeHypervisor = Optional.empty();
+            Optional<String> probeSsh = Optional.empty();
+            Optional<Node> probe = h.optional("probe");
+            if (probe.isPresent()) {
+                Node p = probe.get();
+                p.allowOnly("hypervisor", "ssh");
+                probeHypervisor = p.optional("hypervisor").map(n -> n.endpoint());
+                if (p.optional("ssh").isPresent()) {
+                    probeSsh = Optional.of(p.hostPort("ssh", false).toString());
+                }
+            }
+            if (id.equals(nodeId) || hosts.put(id, new CoordinatorConfig.HostConfig(id, h.string("box"), keyId,
+                    store, probeHypervisor, probeSsh)) != null) {
                 throw h.error("id", "voter id '" + id + "' is used twice");
             }
         }
@@ -133,7 +194,7 @@ public final class CoordinatorConfigLoader {
             }
             RecoveryPlanDefined.Builder plan = RecoveryPlanDefined.newBuilder().setName(name).setTargetHostId(target)
                     .setDestinationDir(p.optional("destinationDir").map(Node::asString)
-                            .orElse("/var/lib/lifeboat/recovered"));
+                            .orElse(DEFAULT_DESTINATION_DIR));
             p.optional("networks").ifPresent(n -> n.keys().forEach(k -> plan.putNetworkMap(k,
                     n.required(k).asString())));
             for (Node g : p.optional("guests").map(Node::list).orElse(List.of())) {
@@ -163,7 +224,7 @@ public final class CoordinatorConfigLoader {
 
         Map<String, CoordinatorConfig.GuestConfig> guests = new LinkedHashMap<>();
         for (Node g : root.optional("guests").map(Node::list).orElse(List.of())) {
-            g.allowOnly("id", "name", "primary", "standby", "plan");
+            g.allowOnly("id", "name", "primary", "standby", "plan", "rpo");
             String id = g.string("id");
             String primary = g.string("primary");
             String standby = g.string("standby");
@@ -179,10 +240,17 @@ public final class CoordinatorConfigLoader {
             if (!plans.containsKey(plan)) {
                 throw g.error("plan", "plan '" + plan + "' is not under plans");
             }
-            guests.put(id, new CoordinatorConfig.GuestConfig(id, g.string("name"), primary, standby, plan));
+            long rpoNanos = g.seconds("rpo", CoordinatorConfig.DEFAULT_RPO.toNanos());
+            if (rpoNanos < 1_000_000_000L) {
+                throw g.error("rpo", "an RPO of at least 1 second is needed, got " + rpoNanos / 1e9 + " s");
+            }
+            if (guests.put(id, new CoordinatorConfig.GuestConfig(id, g.string("name"), primary, standby, plan,
+                    Duration.ofNanos(rpoNanos))) != null) {
+                throw g.error("id", "guest '" + id + "' is listed twice");
+            }
         }
         return new CoordinatorConfig(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans,
-                guests);
+                guests, http);
     }
 
     /** A YAML node with the path that leads to it, for error messages. */
@@ -246,6 +314,24 @@ public final class CoordinatorConfigLoader {
                 throw error(key, "'" + id + "' is not an address-safe id (no dots, no whitespace, at most 128 characters)");
             }
             return id;
+        }
+
+        HostPort hostPort(String key, boolean allowZero) {
+            try {
+                return HostPort.parse(string(key), allowZero);
+            } catch (IllegalArgumentException e) {
+                throw error(key, e.getMessage());
+            }
+        }
+
+        String endpoint() {
+            String text = asString();
+            try {
+                HostPort.parseEndpoint(text);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(file + ": " + path + ": " + e.getMessage());
+            }
+            return text;
         }
 
         long seconds(String key, long defaultNanos) {

@@ -265,7 +265,7 @@ public final class FailoverPlanner {
                 return;
             }
             RecoveryPlanDefined plan = work.plan(guest.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
-            String dir = (plan.getDestinationDir().isEmpty() ? "/var/lib/lifeboat/recovered" : plan.getDestinationDir())
+            String dir = (plan.getDestinationDir().isEmpty() ? "/var/lib/lifeboat/guests" : plan.getDestinationDir())
                     + "/" + guestId;
             CompatibilityVerdict verdict = engine.judge(guest.spec(),
                     new PlacementTarget(facts.get(), plan.getNetworkMapMap(), dir));

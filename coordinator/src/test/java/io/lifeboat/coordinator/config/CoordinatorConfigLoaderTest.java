@@ -31,6 +31,51 @@ class CoordinatorConfigLoaderTest {
         assertThat(config.plans().get("office").getEntries(0).getBootCheck().getKind())
                 .isEqualTo(BootCheckKind.BOOT_CHECK_KIND_SERIAL_MARKER);
         assertThat(config.placement().whyNotArmed()).isEmpty();
+        assertThat(config.hosts().get("hostA").store()).contains("127.0.0.1:7402");
+        assertThat(config.hosts().get("hostA").probeHypervisor()).contains("qemu+tcp://127.0.0.1/system");
+        assertThat(config.hosts().get("hostB").probeSsh()).contains("127.0.0.1:2223");
+        assertThat(config.guests().get("7f1c8d2e-0000-4000-8000-000000000001").rpo())
+                .isEqualTo(java.time.Duration.ofSeconds(600));
+        assertThat(config.http()).isEmpty();
+    }
+
+    @Test
+    void storeProbeRpoAndHttpAreOptionalAndChecked() throws IOException {
+        Path file = SiteConfigs.write(dir, "nas", "http:\n  listen: \"127.0.0.1:0\"\n");
+        String text = Files.readString(file);
+        Files.writeString(file, text.replace("    rpo: 600\n", "").replace("    store: \"127.0.0.1:7403\"\n", ""));
+        CoordinatorConfig config = CoordinatorConfigLoader.load(file);
+        assertThat(config.http()).contains(new HostPort("127.0.0.1", 0));
+        assertThat(config.hosts().get("hostB").store()).isEmpty();
+        assertThat(config.guests().values()).singleElement()
+                .satisfies(g -> assertThat(g.rpo()).isEqualTo(CoordinatorConfig.DEFAULT_RPO));
+
+        Files.writeString(file, text.replace("store: \"127.0.0.1:7402\"", "store: \"127.0.0.1\""));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": hosts[0].store: '127.0.0.1' is not HOST:PORT");
+        Files.writeString(file, text.replace("ssh: \"127.0.0.1:2222\"", "ssh: \"127.0.0.1:70000\""));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": hosts[0].probe.ssh: '127.0.0.1:70000': port 70000 outside 1..65535");
+        Files.writeString(file, text.replace("      ssh: \"127.0.0.1:2222\"", "      telnet: \"127.0.0.1:23\""));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": hosts[0].probe.telnet: unknown key (allowed: hypervisor, ssh)");
+        Files.writeString(file, text.replace("hypervisor: \"qemu+tcp://127.0.0.1/system\"",
+                "hypervisor: \"qemu+tcp:///system\""));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": hosts[0].probe.hypervisor: URI 'qemu+tcp:///system' names no host");
+        Files.writeString(file, text.replace("rpo: 600", "rpo: fast"));
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(file))
+                .hasMessage(file + ": guests[0].rpo: expected a number of seconds >= 0, got 'fast'");
+    }
+
+    @Test
+    void hypervisorEndpointsAreHostPortsOrUris() {
+        assertThat(HostPort.parseEndpoint("qemu+tcp://10.0.0.2/system")).isEqualTo(new HostPort("10.0.0.2", 16509));
+        assertThat(HostPort.parseEndpoint("qemu+tcp://10.0.0.2:16600/system"))
+                .isEqualTo(new HostPort("10.0.0.2", 16600));
+        assertThat(HostPort.parseEndpoint("https://esx.local/sdk")).isEqualTo(new HostPort("esx.local", 443));
+        assertThat(HostPort.parseEndpoint("[fe80::1]:22")).isEqualTo(new HostPort("fe80::1", 22));
+        assertThat(new HostPort("fe80::1", 22)).hasToString("[fe80::1]:22");
     }
 
     @Test
@@ -44,8 +89,8 @@ class CoordinatorConfigLoaderTest {
     void errorsNameTheFileAndTheKey() throws IOException {
         Path file = SiteConfigs.write(dir, "nas", "colour: blue\n");
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(file)).isInstanceOf(ConfigException.class)
-                .hasMessage(file + ": colour: unknown key (allowed: nodeId, box, listen, journalDir, secrets, hosts, "
-                        + "timers, plans, guests)");
+                .hasMessage(file + ": colour: unknown key (allowed: nodeId, box, listen, http, journalDir, secrets, "
+                        + "hosts, timers, plans, guests)");
         Path timers = SiteConfigs.write(dir, "nas", "timers:\n  fenceDeadlineSeconds: 9\n");
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(timers))
                 .hasMessageStartingWith(timers + ": timers: timers: agent fence deadline 9.000 s must be shorter "

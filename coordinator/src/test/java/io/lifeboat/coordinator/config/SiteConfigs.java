@@ -30,9 +30,17 @@ public final class SiteConfigs {
                 hosts:
                   - id: hostA
                     box: boxA
+                    store: "127.0.0.1:7402"
+                    probe:
+                      hypervisor: "qemu+tcp://127.0.0.1/system"
+                      ssh: "127.0.0.1:2222"
                   - id: hostB
                     box: boxB
                     keyId: hostb-key
+                    store: "127.0.0.1:7403"
+                    probe:
+                      hypervisor: "127.0.0.1:16510"
+                      ssh: "127.0.0.1:2223"
                 plans:
                   - name: office
                     target: hostB
@@ -51,6 +59,7 @@ public final class SiteConfigs {
                     primary: hostA
                     standby: hostB
                     plan: office
+                    rpo: 600
                 """.formatted(coordinatorBox) + extra;
         Path file = dir.resolve("coordinator.yaml");
         Files.writeString(file, yaml);
