@@ -38,6 +38,11 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *         fenceDir: /var/lib/lifeboat}
  * fenceProcess: vmrun        # libvirt, vmrun, remote-loop (agentless vmware: a loop installed over SSH) or none
  * protectedGuests: {"6f1c...": "mail"}   # guest id: hypervisor name or uuid
+ * store:                     # optional: this host is a standby; primaries push restore points here
+ *   dir: /var/lib/lifeboat/store
+ *   listen: "0.0.0.0:7402"   # replication receiver: site secret, TLS when tls: is set
+ *   id: main
+ *   guestDirs: ["/var/lib/lifeboat/guests"]   # where MaterialiseRestorePoint may write disks
  * </pre>
  *
  * @param source the file, for messages
@@ -56,11 +61,44 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param driver driver settings
  * @param fenceProcess "libvirt", "vmrun", "remote-loop" (agentless vmware only) or "none"
  * @param protectedGuests guest id to the hypervisor's name or uuid
+ * @param store the standby store this agent serves, or null for none
  */
 public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterAddress> coordinators,
     List<VoterAddress> peers, String listenHost, int listenPort, Path secretFile, String keyId, Duration heartbeat,
     Duration fenceDeadline, Duration leaseTtl, LinkSettings.TlsSettings tls, Driver driver, String fenceProcess,
-    Map<String, String> protectedGuests) {
+    Map<String, String> protectedGuests, Store store) {
+
+  /**
+   * The standby store an agent serves: primaries push restore points to it, MaterialiseRestorePoint reads from it.
+   *
+   * @param dir the chunk store's directory (created when missing)
+   * @param listenHost address the replication receiver binds
+   * @param listenPort port it binds (0: any free port)
+   * @param id the store id coordinators name in StoreTarget.store_id
+   * @param guestDirs absolute, normalised directories under which materialised disks may be written
+   */
+  public record Store(Path dir, String listenHost, int listenPort, String id, List<Path> guestDirs) {
+    /** Default directory for materialised disks. */
+    public static final String DEFAULT_GUEST_DIR = "/var/lib/lifeboat/guests";
+
+    /**
+     * Creates the settings.
+     *
+     * @param dir the chunk store's directory
+     * @param listenHost bind address
+     * @param listenPort bind port
+     * @param id store id
+     * @param guestDirs where disks may be materialised
+     */
+    public Store {
+      guestDirs = List.copyOf(guestDirs);
+    }
+
+    /** @return "host:port" the receiver binds */
+    public String listen() {
+      return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
+    }
+  }
 
   /**
    * Driver settings.
@@ -110,7 +148,7 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     Node root = new Node(file, "", doc);
     Path dir = file.toAbsolutePath().getParent();
     root.only(Set.of("hostId", "stateDir", "coordinators", "peers", "listen", "secretFile", "keyId", "timers", "tls",
-        "driver", "fenceProcess", "protectedGuests"));
+        "driver", "fenceProcess", "protectedGuests", "store"));
     String hostId = root.string("hostId", null);
     if (!hostId.matches("[A-Za-z0-9_\\-]{1,128}")) {
       throw new IllegalArgumentException(file + ": hostId \"" + hostId
@@ -129,14 +167,9 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     String listenHost = "0.0.0.0";
     int listenPort = -1;
     if (root.has("listen")) {
-      String listen = root.string("listen", null);
-      int colon = listen.lastIndexOf(':');
-      try {
-        listenHost = listen.substring(0, colon).replace("[", "").replace("]", "");
-        listenPort = Integer.parseInt(listen.substring(colon + 1));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException(file + ": listen \"" + listen + "\" is not host:port");
-      }
+      String[] hp = hostPort(file, "listen", root.string("listen", null));
+      listenHost = hp[0];
+      listenPort = Integer.parseInt(hp[1]);
     }
     Duration heartbeat = Duration.ofSeconds(1);
     Duration deadline = Duration.ofSeconds(6);
@@ -193,9 +226,50 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     }
     Map<String, String> protectedGuests = root.has("protectedGuests") ? root.child("protectedGuests").stringMap()
         : Map.of();
+    Store store = root.has("store") ? store(file, dir, root.child("store")) : null;
     return new AgentConfig(file, hostId, dir.resolve(root.string("stateDir", null)), coordinators, peers, listenHost,
         listenPort, dir.resolve(root.string("secretFile", null)), root.string("keyId", "site"), heartbeat, deadline,
-        ttl, tls, driver, fenceProcess, protectedGuests);
+        ttl, tls, driver, fenceProcess, protectedGuests, store);
+  }
+
+  private static Store store(Path file, Path dir, Node s) {
+    s.only(Set.of("dir", "listen", "id", "guestDirs"));
+    String[] hp = hostPort(file, "store.listen", s.string("listen", "0.0.0.0:7402"));
+    String id = s.string("id", "main");
+    if (!id.matches("[A-Za-z0-9_\\-]{1,64}")) {
+      throw new IllegalArgumentException(file + ": store.id \"" + id + "\" must be 1-64 letters, digits, '-' or '_'");
+    }
+    List<Path> guestDirs = new ArrayList<>();
+    for (String g : s.has("guestDirs") ? s.strings("guestDirs") : List.of(Store.DEFAULT_GUEST_DIR)) {
+      if (g.isBlank() || g.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException(file + ": store.guestDirs: \"" + g.replaceAll("\\p{Cntrl}", "?")
+            + "\" is not a directory path");
+      }
+      Path p = dir.resolve(g).normalize();
+      if (p.getParent() == null) {
+        throw new IllegalArgumentException(file + ": store.guestDirs: \"" + g + "\" is the root directory; name a"
+            + " directory for guest disks");
+      }
+      guestDirs.add(p);
+    }
+    return new Store(dir.resolve(s.string("dir", null)).normalize(), hp[0], Integer.parseInt(hp[1]), id, guestDirs);
+  }
+
+  private static String[] hostPort(Path file, String key, String text) {
+    int colon = text.lastIndexOf(':');
+    try {
+      String host = text.substring(0, colon).replace("[", "").replace("]", "");
+      int port = Integer.parseInt(text.substring(colon + 1));
+      if (host.isEmpty()) {
+        host = "0.0.0.0";
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException();
+      }
+      return new String[] {host, Integer.toString(port)};
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(file + ": " + key + " \"" + text + "\" is not host:port");
+    }
   }
 
   /** A YAML node with strict typed access; errors name the file and the dotted key. */

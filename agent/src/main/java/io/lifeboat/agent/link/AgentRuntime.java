@@ -21,7 +21,10 @@ import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.PowerState;
 import io.lifeboat.protocol.v1.StoreTarget;
+import io.lifeboat.storage.replication.ReceiverOptions;
+import io.lifeboat.storage.replication.ReplicationReceiver;
 import io.lifeboat.storage.replication.SenderOptions;
+import io.lifeboat.storage.store.ChunkStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -48,12 +51,33 @@ public final class AgentRuntime {
   private final AgentLink link;
   private final String deployment;
   private final RemoteFenceLoopFeed remoteLoop;
+  private final ReplicationReceiver receiver;
+  private final String receiverDeployment;
+  private final GuestDirectory guests;
 
-  private AgentRuntime(HypervisorDriver driver, AgentLink link, String deployment, RemoteFenceLoopFeed remoteLoop) {
+  private AgentRuntime(HypervisorDriver driver, AgentLink link, String deployment, RemoteFenceLoopFeed remoteLoop,
+      ReplicationReceiver receiver, String receiverDeployment, GuestDirectory guests) {
     this.driver = driver;
     this.link = link;
     this.deployment = deployment;
     this.remoteLoop = remoteLoop;
+    this.receiver = receiver;
+    this.receiverDeployment = receiverDeployment;
+    this.guests = guests;
+  }
+
+  /**
+   * The port the standby store's replication receiver listens on.
+   *
+   * @return the bound port (useful with port 0), or -1 without a {@code store:} block
+   */
+  public int storePort() {
+    return receiver == null ? -1 : receiver.actualPort();
+  }
+
+  /** @return the guests this agent knows: configured ones and those registered here by RegisterGuest */
+  public GuestDirectory guests() {
+    return guests;
   }
 
   /** @return the link verticle */
@@ -75,7 +99,10 @@ public final class AgentRuntime {
    */
   public static Future<AgentRuntime> start(Vertx vertx, AgentConfig config) {
     return vertx.executeBlocking(() -> prepare(config), false).compose(p -> connect(vertx, config)
-        .compose(driver -> {
+        .compose(driver -> serveStore(vertx, config, p).onFailure(e -> vertx.executeBlocking(() -> {
+          driver.close();
+          return null;
+        }, false)).compose(receiver -> {
           GuestDirectory guests = new GuestDirectory(config.protectedGuests());
           // Lifeboat owns the startup of protected guests (DESIGN.md, Autostart): the hypervisor must not start
           // one on its own when this host boots. A guest this host does not have (its standby copy lives
@@ -123,8 +150,32 @@ public final class AgentRuntime {
                   e.getMessage()));
             }
           }).onFailure(e -> LOG.warn("[agent host={}] inventory failed: {}", config.hostId(), e.getMessage())));
-          return vertx.deployVerticle(link).map(id -> new AgentRuntime(driver, link, id, remoteLoop));
-        }));
+          return vertx.deployVerticle(link).map(id -> new AgentRuntime(driver, link, id, remoteLoop,
+              receiver == null ? null : receiver.verticle, receiver == null ? null : receiver.deployment, guests));
+        })));
+  }
+
+  /** The standby store's receiver and its deployment. */
+  private record Served(ReplicationReceiver verticle, String deployment) {}
+
+  /**
+   * Runs the replication receiver of the {@code store:} block: the site secret authenticates senders; TLS with the
+   * agent's certificate when its {@code tls:} block is set.
+   */
+  private static Future<Served> serveStore(Vertx vertx, AgentConfig config, Prepared p) {
+    AgentConfig.Store s = config.store();
+    if (s == null) {
+      return Future.succeededFuture(null);
+    }
+    ReplicationReceiver receiver = new ReplicationReceiver(p.store, new ReceiverOptions(s.listenHost(), s.listenPort(),
+        p.secret, config.tls() == null ? null : config.tls().certPath(),
+        config.tls() == null ? null : config.tls().keyPath(), "lifeboat-store-io", 2));
+    return vertx.deployVerticle(receiver).map(id -> {
+      LOG.info("[agent host={}] store {} ({}) receives restore points on {}:{}", config.hostId(), s.id(), s.dir(),
+          s.listenHost(), receiver.actualPort());
+      return new Served(receiver, id);
+    }).recover(e -> Future.failedFuture(new IOException(config.source() + ": store.listen " + s.listen()
+        + ": cannot listen: " + e.getMessage(), e)));
   }
 
   /**
@@ -193,7 +244,8 @@ public final class AgentRuntime {
    * @return completes when stopped
    */
   public Future<Void> stop(Vertx vertx) {
-    return vertx.undeploy(deployment).eventually(() -> vertx.executeBlocking(() -> {
+    return vertx.undeploy(deployment).eventually(() -> receiverDeployment == null ? Future.succeededFuture()
+        : vertx.undeploy(receiverDeployment)).eventually(() -> vertx.executeBlocking(() -> {
       if (remoteLoop != null) {
         remoteLoop.close();
       }
@@ -202,15 +254,28 @@ public final class AgentRuntime {
     }, false)).mapEmpty();
   }
 
-  private record Prepared(EpochStore epochs, long incarnation, LinkCredentials credentials, byte[] secret) {}
+  private record Prepared(EpochStore epochs, long incarnation, LinkCredentials credentials, byte[] secret,
+      ChunkStore store) {}
 
   private static Prepared prepare(AgentConfig config) throws IOException {
     Files.createDirectories(config.stateDir());
     byte[] secret = Files.readString(config.secretFile(), StandardCharsets.UTF_8).strip()
         .getBytes(StandardCharsets.UTF_8);
+    ChunkStore store = null;
+    if (config.store() != null) {
+      if (config.tls() != null && (config.tls().certPath() == null || config.tls().keyPath() == null)) {
+        throw new IOException(config.source() + ": store: the tls block needs cert and key to serve the store over"
+            + " TLS");
+      }
+      try {
+        store = ChunkStore.open(config.store().dir());
+      } catch (IOException e) {
+        throw new IOException(config.source() + ": store.dir " + config.store().dir() + ": " + e.getMessage(), e);
+      }
+    }
     return new Prepared(EpochStore.open(config.stateDir().resolve("epoch")),
         IncarnationStore.bump(config.stateDir().resolve("incarnation")),
-        new LinkCredentials(config.keyId(), secret), secret);
+        new LinkCredentials(config.keyId(), secret), secret, store);
   }
 
   private static Future<HypervisorDriver> connect(Vertx vertx, AgentConfig config) {
