@@ -1,0 +1,311 @@
+package io.lifeboat.lab.site;
+
+import com.github.dockerjava.api.model.Network;
+import io.lifeboat.lab.Lab;
+import io.lifeboat.lab.LabException;
+import io.lifeboat.lab.LabHost;
+import io.lifeboat.lab.TestGuest;
+import io.lifeboat.protocol.v1.GuestState;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.coordinator.state.CoordinatorState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.Container.ExecResult;
+
+/**
+ * A protected two-host site in a {@link Lab}: test guests running on the primary (hostA), an agent inside each lab
+ * host (the standby, hostB, also runs the restore point store), and a coordinator in this JVM listening on the lab
+ * network's gateway address. {@link #close()} stops the agents and the coordinator; the lab itself stays the caller's.
+ */
+public final class LabSite implements AutoCloseable {
+  /** The agent's log file inside each host. */
+  public static final String AGENT_LOG = "/var/log/lifeboat-agent.log";
+  private static final String AGENT_PID = "/run/lifeboat-agent.pid";
+  private static final String AGENT_MAIN = "io.lifeboat.agent.cli.AgentCommand";
+  private static final String AGENT_JVM_OPTIONS = "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+  private static final Duration MARKER_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * What the site protects and how.
+   *
+   * @param guestNames names of the test guests installed on the primary (one or two)
+   * @param rpoSeconds each guest's RPO
+   * @param bootTimeoutSeconds the boot check's timeout on the standby
+   * @param workDir a local directory for the coordinator's configuration, secret, journal and the staged classpath
+   */
+  public record Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir) {
+    public Settings {
+      guestNames = List.copyOf(guestNames);
+      if (guestNames.isEmpty() || guestNames.size() > 2) {
+        throw new IllegalArgumentException("lab site: 1 or 2 guests, not " + guestNames.size());
+      }
+      Objects.requireNonNull(workDir, "workDir");
+    }
+  }
+
+  private final Lab lab;
+  private final LabHost primary;
+  private final LabHost standby;
+  private final List<SiteGuest> guests;
+  private final Path workDir;
+  private final AgentClasspath classpath;
+  private SiteCoordinator coordinator;
+
+  private LabSite(Lab lab, LabHost primary, LabHost standby, List<SiteGuest> guests, Path workDir,
+      AgentClasspath classpath) {
+    this.lab = lab;
+    this.primary = primary;
+    this.standby = standby;
+    this.guests = List.copyOf(guests);
+    this.workDir = workDir;
+    this.classpath = classpath;
+  }
+
+  /**
+   * Brings the site up: starts hostA and hostB unless the lab has them, installs and boots the guests on hostA
+   * (persistent libvirt domains on VMDK disks), starts the coordinator, then an agent in each host.
+   */
+  public static LabSite start(Lab lab, Settings settings, Consumer<String> progress) {
+    int missing = 2 - lab.hosts().size();
+    if (missing > 0) {
+      progress.accept("starting " + missing + " lab host(s)");
+      lab.up(missing);
+    }
+    LabHost primary = lab.host("hostA");
+    LabHost standby = lab.host("hostB");
+    progress.accept("hosts up: " + primary.name() + " " + primary.labAddress() + " (primary), " + standby.name() + " "
+        + standby.labAddress() + " (standby)");
+    List<SiteGuest> guests = new ArrayList<>();
+    for (String name : settings.guestNames()) {
+      SiteGuest g = SiteGuest.named(name);
+      installAndBoot(primary, g);
+      guests.add(g);
+      progress.accept("guest " + name + " runs on " + primary.name() + " (marker: " + g.marker() + ")");
+    }
+    Path work = settings.workDir();
+    AgentClasspath classpath;
+    try {
+      Files.createDirectories(work);
+      Files.writeString(work.resolve("site.secret"),
+          HexFormat.of().formatHex(new SecureRandom().generateSeed(24)) + "\n", StandardCharsets.UTF_8);
+      classpath = AgentClasspath.stage(work.resolve("classpath"));
+    } catch (IOException e) {
+      throw new LabException("lab site: cannot write " + work + ": " + e.getMessage(), e);
+    }
+    LabSite site = new LabSite(lab, primary, standby, guests, work, classpath);
+    try {
+      site.startCoordinator(settings);
+      progress.accept("coordinator listening on " + site.coordinator.listenHost() + ":" + site.coordinator.port()
+          + site.coordinator.failoverNotArmedReason().map(why -> " (automatic failover NOT armed: " + why + ")")
+              .orElse(" (automatic failover armed)"));
+      for (LabHost host : List.of(primary, standby)) {
+        site.installAgent(host);
+        site.startAgent(host);
+      }
+      progress.accept("agents started on " + primary.name() + " and " + standby.name());
+      return site;
+    } catch (RuntimeException e) {
+      site.close();
+      throw e;
+    }
+  }
+
+  private static void installAndBoot(LabHost host, SiteGuest g) {
+    host.installGuest(g.spec());
+    host.execOk("sh", "-c", ": > '" + host.serialLogPath(g.name()) + "'");
+    host.virsh("define", host.domainXmlPath(g.name()));
+    host.virsh("start", g.name());
+    TestGuest.Identity booted = host.awaitMarker(g.name(), MARKER_TIMEOUT);
+    if (!booted.markerLine().equals(g.marker())) {
+      throw new LabException("lab site: guest " + g.name() + " on " + host.name() + " printed " + booted.markerLine()
+          + ", expected " + g.marker());
+    }
+  }
+
+  private void startCoordinator(Settings settings) {
+    String gateway = gatewayAddress(lab);
+    SiteConfigs.Host p = new SiteConfigs.Host(primary.name(), primary.labAddress());
+    SiteConfigs.Host s = new SiteConfigs.Host(standby.name(), standby.labAddress());
+    Path file = workDir.resolve("coordinator.yaml");
+    try {
+      Files.writeString(file, SiteConfigs.coordinator(gateway, p, s, guests, settings.rpoSeconds(),
+          settings.bootTimeoutSeconds()), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new LabException("lab site: cannot write " + file + ": " + e.getMessage(), e);
+    }
+    coordinator = SiteCoordinator.start(file);
+  }
+
+  /** Copies the classpath, the site secret and the agent configuration into the host. */
+  private void installAgent(LabHost host) {
+    LabHost peer = host == primary ? standby : primary;
+    classpath.installInto(host);
+    try {
+      host.writeFile(SiteConfigs.SECRET_FILE, Files.readAllBytes(workDir.resolve("site.secret")));
+    } catch (IOException e) {
+      throw new LabException("lab site: cannot read " + workDir.resolve("site.secret") + ": " + e.getMessage(), e);
+    }
+    host.execOk("chmod", "600", SiteConfigs.SECRET_FILE);
+    String yaml = SiteConfigs.agent(new SiteConfigs.Host(host.name(), host.labAddress()),
+        new SiteConfigs.Host(peer.name(), peer.labAddress()), coordinator.listenHost(), coordinator.port(),
+        host == primary ? guests : List.of(), host == standby);
+    host.writeFile(SiteConfigs.AGENT_CONFIG, yaml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Starts the host's agent detached (a no-op while one runs); its output goes to {@value #AGENT_LOG}. */
+  public void startAgent(LabHost host) {
+    if (agentRunning(host)) {
+      return;
+    }
+    host.execOk("sh", "-c", "mkdir -p /var/log && setsid nohup java " + AGENT_JVM_OPTIONS + " -cp '"
+        + classpath.classpathInHost() + "' " + AGENT_MAIN + " --config " + SiteConfigs.AGENT_CONFIG + " >>"
+        + AGENT_LOG + " 2>&1 </dev/null & echo $! > " + AGENT_PID);
+  }
+
+  /** Whether the host's agent process runs. */
+  public boolean agentRunning(LabHost host) {
+    return host.running()
+        && host.exec("sh", "-c", "test -s " + AGENT_PID + " && kill -0 $(cat " + AGENT_PID + ")").getExitCode() == 0;
+  }
+
+  /** Stops the host's agent (SIGTERM; its shutdown hook closes the links) if it runs. */
+  public void stopAgent(LabHost host) {
+    if (agentRunning(host)) {
+      host.exec("sh", "-c", "kill $(cat " + AGENT_PID + ") && rm -f " + AGENT_PID);
+    }
+  }
+
+  /** The host's agent log so far ("" when there is none); readable on a killed host too. */
+  public String agentLog(LabHost host) {
+    try {
+      return new String(host.readFile(AGENT_LOG), StandardCharsets.UTF_8);
+    } catch (LabException e) {
+      return "";
+    }
+  }
+
+  /** Both agents' logs, for a failure report. */
+  public String agentLogs() {
+    StringBuilder out = new StringBuilder();
+    for (LabHost h : List.of(primary, standby)) {
+      out.append("---- ").append(h.name()).append(' ').append(AGENT_LOG).append(" ----\n").append(agentLog(h));
+    }
+    return out.toString();
+  }
+
+  /** The lab the site runs in. */
+  public Lab lab() {
+    return lab;
+  }
+
+  /** hostA, where the guests run first. */
+  public LabHost primary() {
+    return primary;
+  }
+
+  /** hostB, which holds the restore points and takes the guests over. */
+  public LabHost standby() {
+    return standby;
+  }
+
+  /** The protected guests. */
+  public List<SiteGuest> guests() {
+    return guests;
+  }
+
+  /** The coordinator. */
+  public SiteCoordinator coordinator() {
+    return coordinator;
+  }
+
+  /** The directory on the standby where failed-over guests' disks and serial logs are written. */
+  public String recoveredDir() {
+    return SiteConfigs.RECOVERED_DIR;
+  }
+
+  /** The guest's marker in the serial logs of its copies on the standby, or null when none printed it yet. */
+  public TestGuest.Identity markerOnStandby(SiteGuest g) {
+    ExecResult r = standby.exec("sh", "-c", "cat " + SiteConfigs.RECOVERED_DIR + "/*.serial.log 2>/dev/null");
+    for (String line : r.getStdout().split("\n")) {
+      TestGuest.Identity id = TestGuest.parseMarker(line);
+      if (id != null && id.name().equals(g.name())) {
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /** The bytes in the standby's store directory. */
+  public long standbyStoreBytes() {
+    ExecResult r = standby.exec("du", "-sb", SiteConfigs.STORE_DIR);
+    return r.getExitCode() == 0 ? Long.parseLong(r.getStdout().split("\\s+")[0]) : 0;
+  }
+
+  /** Whether the coordinator sees both hosts UP. */
+  public static boolean bothHostsUp(CoordinatorState state, LabSite site) {
+    return state.hostHealth(site.primary.name()).orElse(null) == HostHealth.HOST_HEALTH_UP
+        && state.hostHealth(site.standby.name()).orElse(null) == HostHealth.HOST_HEALTH_UP;
+  }
+
+  /** Whether every guest is in {@code wanted} in the coordinator's state. */
+  public boolean everyGuest(CoordinatorState state, GuestState wanted) {
+    return guests.stream().allMatch(g -> state.guest(g.id()).map(e -> e.state() == wanted).orElse(false));
+  }
+
+  /** The lab network's gateway: this machine's address on the lab network, where the coordinator listens. */
+  public static String gatewayAddress(Lab lab) {
+    Network network = DockerClientFactory.instance().client().inspectNetworkCmd().withNetworkId(lab.networkId())
+        .exec();
+    return network.getIpam().getConfig().stream().map(Network.Ipam.Config::getGateway)
+        .filter(g -> g != null && !g.isBlank() && !g.contains(":")).findFirst()
+        .orElseThrow(() -> new LabException("lab " + lab.runId() + ": network " + lab.networkName()
+            + " has no IPv4 gateway"));
+  }
+
+  /**
+   * Stops the agents and the coordinator, and removes from running hosts what the site put there (the guests'
+   * domains, the agents' state, store, configuration and classpath), so a shared lab is clean for the next test.
+   */
+  @Override
+  public void close() {
+    RuntimeException failure = null;
+    for (LabHost h : List.of(primary, standby)) {
+      try {
+        stopAgent(h);
+        if (h.running()) {
+          StringBuilder clean = new StringBuilder();
+          for (SiteGuest g : guests) {
+            clean.append("virsh -c qemu:///system destroy '").append(g.name()).append("' >/dev/null 2>&1; ")
+                .append("virsh -c qemu:///system undefine '").append(g.name()).append("' >/dev/null 2>&1; ");
+          }
+          clean.append("rm -rf /var/lib/lifeboat/agent ").append(SiteConfigs.STORE_DIR).append(' ')
+              .append(SiteConfigs.RECOVERED_DIR).append(" /etc/lifeboat ").append(AgentClasspath.IN_HOST)
+              .append("; true");
+          h.exec("sh", "-c", clean.toString());
+        }
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (coordinator != null) {
+      try {
+        coordinator.close();
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}
