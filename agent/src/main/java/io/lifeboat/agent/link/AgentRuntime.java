@@ -17,6 +17,7 @@ import io.lifeboat.agent.hypervisor.libvirt.SftpHostFiles;
 import io.lifeboat.agent.hypervisor.vmware.VmwareDriver;
 import io.lifeboat.agent.hypervisor.vmware.VmwareSettings;
 import io.lifeboat.agent.hypervisor.vmware.remote.SshSettings;
+import io.lifeboat.agent.restore.RestorePointMaterialiser;
 import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.PowerState;
@@ -35,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +115,14 @@ public final class AgentRuntime {
           CoordinatorEventSink events = new CoordinatorEventSink();
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
               target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
-          CommandHandler handler = new CompositeCommandHandler(List.of(driverCommands,
+          List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
               new BackupCommandHandler(config.hostId(), cycles, guests)));
+          if (p.store != null) {
+            handlers.add(new MaterialiseCommandHandler(config.hostId(), new RestorePointMaterialiser(config.hostId(),
+                p.store, config.store().id(), config.store().guestDirs()),
+                vertx.createSharedWorkerExecutor("lifeboat-materialise", 2, 1, TimeUnit.DAYS)));
+          }
+          CommandHandler handler = new CompositeCommandHandler(handlers);
           AtomicReference<List<String>> running = new AtomicReference<>(List.of());
           // A local fence process only fences this machine's guests: an agentless proxy (driver over SSH) starts
           // none here; with fenceProcess remote-loop it keeps a fence loop installed on the host over SSH instead.
