@@ -20,6 +20,7 @@ import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.core.CoordinatorCore;
 import io.lifeboat.coordinator.core.CoreOutput;
 import io.lifeboat.coordinator.core.GuestProtection;
+import io.lifeboat.coordinator.core.HostEndpoints;
 import io.lifeboat.coordinator.core.JournalEvents;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
@@ -129,8 +130,10 @@ public final class CoordinatorVerticle extends VerticleBase {
                     Set.copyOf(config.hostIds()), planner, state, monotonic.nanoTime());
             List<GuestProtection> protections = config.guests().values().stream()
                     .map(g -> new GuestProtection(g.guestId(), g.name(), g.primaryHostId(), g.standbyHostId(),
-                            g.plan())).toList();
-            persist(core.configure(List.copyOf(config.plans().values()), protections));
+                            g.plan(), g.rpo())).toList();
+            List<HostEndpoints> endpoints = config.hosts().values().stream()
+                    .map(h -> new HostEndpoints(h.hostId(), h.store(), h.probeHypervisor(), h.probeSsh())).toList();
+            persist(core.configure(List.copyOf(config.plans().values()), protections, endpoints));
             persist(core.start(wall.instant()));
             core.leases().placementProblem().ifPresent(why -> LOG.warn("[coordinator node={} epoch={}] automatic "
                     + "failover not armed: {}", config.nodeId(), core.epoch(), why));
@@ -299,6 +302,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                             .setLeaseTtl(Timestamps.of(Duration.ofNanos(config.timers().leaseTtlNanos()))))
                     .build());
             persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
+            persist(core.linkUp(hostId));
         }
     }
 }

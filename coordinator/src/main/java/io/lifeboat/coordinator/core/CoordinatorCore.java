@@ -26,6 +26,8 @@ import io.lifeboat.coordinator.health.LeaseTable;
 import io.lifeboat.coordinator.health.LeaseTimers;
 import io.lifeboat.coordinator.health.ProbeRequest;
 import io.lifeboat.coordinator.health.VoterPlacement;
+import io.lifeboat.coordinator.replication.ReplicationScheduler;
+import io.lifeboat.coordinator.replication.ReplicationStatus;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.protocol.v1.CommandHeader;
 import io.lifeboat.protocol.v1.Envelope;
@@ -60,6 +62,8 @@ public final class CoordinatorCore {
     private final LeaseTable leases;
     private final Set<String> hostIds;
     private final Map<String, String> probeTargets = new HashMap<>();
+    private final ReplicationScheduler replication;
+    private Map<String, HostEndpoints> endpoints = Map.of();
     private List<GuestProtection> protections = List.of();
     private long probeCount;
     private long replyCount;
@@ -81,6 +85,7 @@ public final class CoordinatorCore {
         this.hostIds = Set.copyOf(hostIds);
         this.tracker = new HeartbeatTracker(nodeId, nowNanos, timers.peerReportFreshNanos());
         this.leases = new LeaseTable(timers, placement, tracker);
+        this.replication = new ReplicationScheduler(nodeId, ReplicationScheduler.Settings.defaults());
         for (String host : this.hostIds) {
             leases.registerHost(host, canFence(state.hostFacts(host).orElse(null)));
         }
@@ -118,6 +123,25 @@ public final class CoordinatorCore {
      * primary reports them.
      */
     public CoreOutput configure(List<RecoveryPlanDefined> plans, List<GuestProtection> protections) {
+        return configure(plans, protections, List.of());
+    }
+
+    /**
+     * Journals the recovery plans that differ from the journal's, remembers which guests to protect once their
+     * primary reports them (and their RPOs), and where each host's store and probe endpoints are.
+     */
+    public CoreOutput configure(List<RecoveryPlanDefined> plans, List<GuestProtection> protections,
+                                List<HostEndpoints> hosts) {
+        Map<String, HostEndpoints> byHost = new HashMap<>();
+        Map<String, String> stores = new HashMap<>();
+        for (HostEndpoints h : hosts) {
+            byHost.put(h.hostId(), h);
+            h.store().ifPresent(s -> stores.put(h.hostId(), s));
+        }
+        this.endpoints = Map.copyOf(byHost);
+        Map<String, java.time.Duration> rpos = new HashMap<>();
+        protections.forEach(p -> rpos.put(p.guestId(), p.rpo()));
+        replication.configure(rpos, stores);
         Out out = new Out();
         for (RecoveryPlanDefined plan : plans) {
             if (!state.plan(plan.getName()).map(plan::equals).orElse(false)) {
@@ -176,13 +200,19 @@ public final class CoordinatorCore {
             case REPLICATION_COMMITTED -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());
                 var committed = envelope.getReplicationCommitted();
-                if (state.guest(committed.getGuestId()).isPresent()) {
+                if (state.guest(committed.getGuestId()).isPresent() && state.points(committed.getGuestId()).stream()
+                        .noneMatch(p -> p.pointId().equals(committed.getPointId()))) {
                     // The store commits a point only after every chunk's hash checked: it is verified.
                     out.record(JournalRecord.newBuilder().setRestorePointRecorded(RestorePointRecorded.newBuilder()
                             .setGuestId(committed.getGuestId()).setPointId(committed.getPointId())
                             .setStoreHostId(committed.getTargetHostId()).setSnapshotTime(committed.getSnapshotTime())
                             .setVerified(true)).build());
                 }
+                out.decision(replication.onCommitted(state, committed, wall));
+            }
+            case REPLICATION_FAILED -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                out.decision(replication.onFailed(state, envelope.getReplicationFailed(), wall));
             }
             case COMMAND_RESULT -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());
@@ -191,6 +221,8 @@ public final class CoordinatorCore {
                     String target = probeTargets.remove(result.getCommandId());
                     leases.onProbeResult(target, nowNanos, result.hasProbe() && result.getProbe()
                             .getHypervisorApiAnswered(), result.hasProbe() && result.getProbe().getSshAnswered());
+                } else if (replication.owns(state, result.getCommandId())) {
+                    out.decision(replication.onResult(state, result, wall));
                 } else {
                     out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
                 }
@@ -274,7 +306,9 @@ public final class CoordinatorCore {
             out.replies.add(new OutboundCommand(probe.proberHostId(), Envelope.newBuilder().setMessageId(commandId)
                     .setSender(nodeId).setEpoch(state.epoch()).setProbePeerHost(ProbePeerHost.newBuilder()
                             .setHeader(CommandHeader.newBuilder().setCommandId(commandId).setEpoch(state.epoch()))
-                            .setPeerHostId(probe.hostId())).build()));
+                            .setPeerHostId(probe.hostId())
+                            .setHypervisorUri(endpoint(probe.hostId(), HostEndpoints::probeHypervisor))
+                            .setSshAddress(endpoint(probe.hostId(), HostEndpoints::probeSsh))).build()));
         }
         leases.probesSent(assessment.probes(), nowNanos);
         for (String host : assessment.recoveryDueHostIds()) {
@@ -282,8 +316,48 @@ public final class CoordinatorCore {
         }
         if (tickCount++ % 10 == 0) {
             out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
+            out.decision(replication.tick(state, this::whyNotReady, wall));
         }
         return out.build();
+    }
+
+    /**
+     * An agent's link came (back) up: the commands outstanding for its host (failover steps it runs, backups of the
+     * guests it is primary for) go out again with their original ids, since any sent while it was away are lost.
+     */
+    public CoreOutput linkUp(String hostId) {
+        Out out = new Out();
+        if (hostIds.contains(hostId)) {
+            out.commands.addAll(planner.outstanding(state, hostId));
+            out.commands.addAll(replication.resend(state, hostId));
+        }
+        return out.build();
+    }
+
+    /** Where each protected guest's replication stands at {@code wall}, by guest id. */
+    public Map<String, ReplicationStatus> replication(Instant wall) {
+        Map<String, ReplicationStatus> out = new java.util.TreeMap<>();
+        state.guests().keySet().forEach(g -> out.put(g, replication.status(state, this::whyNotReady, g, wall)));
+        return out;
+    }
+
+    private java.util.Optional<String> whyNotReady(String hostId) {
+        if (!hostIds.contains(hostId)) {
+            return java.util.Optional.of("host " + hostId + " is not configured");
+        }
+        HostState s = leases.state(hostId);
+        if (s != HostState.UP) {
+            return java.util.Optional.of("host " + hostId + " is " + s);
+        }
+        if (!tracker.heardFrom(hostId)) {
+            return java.util.Optional.of("host " + hostId + " has not linked since the coordinator started");
+        }
+        return java.util.Optional.empty();
+    }
+
+    private String endpoint(String hostId, java.util.function.Function<HostEndpoints, java.util.Optional<String>> f) {
+        HostEndpoints h = endpoints.get(hostId);
+        return h == null ? "" : f.apply(h).orElse("");
     }
 
     /** Collects one call's output, applying each record to the state as it is added. */

@@ -9,6 +9,13 @@ package io.lifeboat.coordinator.core;
  * @param primaryHostId host it runs on
  * @param standbyHostId host it fails over to
  * @param plan its recovery plan
+ * @param rpo its recovery point objective
  */
-public record GuestProtection(String guestId, String name, String primaryHostId, String standbyHostId, String plan) {
+public record GuestProtection(String guestId, String name, String primaryHostId, String standbyHostId, String plan,
+                              java.time.Duration rpo) {
+
+    /** A guest with the default RPO of 900 s. */
+    public GuestProtection(String guestId, String name, String primaryHostId, String standbyHostId, String plan) {
+        this(guestId, name, primaryHostId, standbyHostId, plan, java.time.Duration.ofSeconds(900));
+    }
 }

@@ -110,6 +110,22 @@ public final class FailoverPlanner {
         return new Decision(run.records, run.commands);
     }
 
+    /**
+     * The commands of unfinished steps whose target is {@code hostId}, at the current epoch with their original
+     * command ids: resent when that host's agent link comes (back) up, since a command sent while it was down is lost.
+     */
+    public List<OutboundCommand> outstanding(CoordinatorState state, String hostId) {
+        List<OutboundCommand> out = new ArrayList<>();
+        for (FailoverOperation op : state.operations()) {
+            for (GuestRecovery r : op.guests().values()) {
+                if (r.waiting() && state.guest(r.guestId()).map(GuestEntry::standbyHostId).orElse("").equals(hostId)) {
+                    out.add(new OutboundCommand(hostId, Commands.atEpoch(r.command().get(), state.epoch())));
+                }
+            }
+        }
+        return out;
+    }
+
     /** One decision in the making: records are applied to a private copy of the state as they are emitted. */
     private final class Run {
         final CoordinatorState work;

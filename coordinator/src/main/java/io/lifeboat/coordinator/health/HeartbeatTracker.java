@@ -57,6 +57,11 @@ public final class HeartbeatTracker {
         });
     }
 
+    /** Whether anything arrived from {@code hostId} since this tracker started. */
+    public boolean heardFrom(String hostId) {
+        return lastHeardNanos.containsKey(hostId);
+    }
+
     /** How long the coordinator itself has not heard from {@code hostId}. */
     public long silenceNanos(String hostId, long nowNanos) {
         return nowNanos - lastHeardNanos.getOrDefault(hostId, startNanos);

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import io.lifeboat.protocol.v1.BackupFinished;
+import io.lifeboat.protocol.v1.BackupRequested;
 import io.lifeboat.protocol.v1.CoordinatorSnapshot;
 import io.lifeboat.protocol.v1.EpochStarted;
 import io.lifeboat.protocol.v1.FailoverStarted;
@@ -39,6 +41,7 @@ public final class CoordinatorState {
     private final Map<String, GuestEntry> guests = new TreeMap<>();
     private final Map<String, List<RestorePoint>> points = new TreeMap<>();
     private final Map<String, FailoverOperation> operations = new LinkedHashMap<>();
+    private final Map<String, GuestBackups> backups = new TreeMap<>();
 
     /** Returns an independent copy, for planners that apply their own records as they decide. */
     public CoordinatorState copy() {
@@ -51,6 +54,7 @@ public final class CoordinatorState {
         copy.guests.putAll(guests);
         points.forEach((g, list) -> copy.points.put(g, new ArrayList<>(list)));
         copy.operations.putAll(operations);
+        copy.backups.putAll(backups);
         return copy;
     }
 
@@ -68,6 +72,8 @@ public final class CoordinatorState {
             case RECOVERY_STEP_CHANGED -> apply(record.getRecoveryStepChanged());
             case GUEST_FAILED_OVER -> apply(record.getGuestFailedOver());
             case GUEST_RECOVERY_ABANDONED -> apply(record.getGuestRecoveryAbandoned());
+            case BACKUP_REQUESTED -> apply(record.getBackupRequested());
+            case BACKUP_FINISHED -> apply(record.getBackupFinished());
             case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
         }
     }
@@ -141,6 +147,27 @@ public final class CoordinatorState {
                 old.failedOverAt(), Optional.of(Timestamps.instant(r.getAt()))));
     }
 
+    private void apply(BackupRequested r) {
+        GuestBackups old = backups(r.getGuestId());
+        backups.put(r.getGuestId(), new GuestBackups(r.getGuestId(), Optional.of(new PendingBackup(r.getCommandId(),
+                r.getTargetHostId(), Timestamps.instant(r.getRequestedAt()), Timestamps.instant(r.getDeadline()),
+                r.getCommand())), Math.max(old.sequence(), r.getSequence()), old.consecutiveFailures(),
+                old.lastFailureAt(), old.lastFailure()));
+    }
+
+    private void apply(BackupFinished r) {
+        GuestBackups old = backups(r.getGuestId());
+        Optional<PendingBackup> pending = old.pending().filter(p -> !p.commandId().equals(r.getCommandId()));
+        if (r.getSucceeded()) {
+            backups.put(r.getGuestId(), new GuestBackups(r.getGuestId(), pending, old.sequence(), 0, Optional.empty(),
+                    Optional.empty()));
+        } else {
+            backups.put(r.getGuestId(), new GuestBackups(r.getGuestId(), pending, old.sequence(),
+                    r.getConsecutiveFailures(), Optional.of(Timestamps.instant(r.getAt())),
+                    r.hasFailure() ? Optional.of(r.getFailure()) : Optional.empty()));
+        }
+    }
+
     private void updateRecovery(String operationId, String guestId,
                                 java.util.function.UnaryOperator<GuestRecovery> change) {
         FailoverOperation op = operations.get(operationId);
@@ -212,6 +239,12 @@ public final class CoordinatorState {
         return List.copyOf(operations.values());
     }
 
+    /** The replication bookkeeping of a guest (empty bookkeeping when it never had a backup requested). */
+    public GuestBackups backups(String guestId) {
+        GuestBackups b = backups.get(guestId);
+        return b == null ? GuestBackups.initial(guestId) : b;
+    }
+
     /** Number of failover operations ever started. */
     public int operationCount() {
         return operations.size();
@@ -236,6 +269,20 @@ public final class CoordinatorState {
                 .setRestorePointRecorded(RestorePointRecorded.newBuilder().setGuestId(g).setPointId(p.pointId())
                         .setStoreHostId(p.storeHostId()).setSnapshotTime(Timestamps.of(p.snapshotTime()))
                         .setVerified(p.verified())))));
+        backups.values().forEach(b -> {
+            if (b.consecutiveFailures() > 0) {
+                BackupFinished.Builder f = BackupFinished.newBuilder().setGuestId(b.guestId()).setCommandId("snapshot")
+                        .setConsecutiveFailures(b.consecutiveFailures());
+                b.lastFailureAt().ifPresent(at -> f.setAt(Timestamps.of(at)));
+                b.lastFailure().ifPresent(f::setFailure);
+                out.addRecords(JournalRecord.newBuilder().setBackupFinished(f));
+            }
+            b.pending().ifPresent(p -> out.addRecords(JournalRecord.newBuilder().setBackupRequested(
+                    BackupRequested.newBuilder().setGuestId(b.guestId()).setCommandId(p.commandId())
+                            .setTargetHostId(p.targetHostId()).setRequestedAt(Timestamps.of(p.requestedAt()))
+                            .setDeadline(Timestamps.of(p.deadline())).setCommand(p.command())
+                            .setSequence(b.sequence()))));
+        });
         for (FailoverOperation op : operations.values()) {
             out.addRecords(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
                     .setOperationId(op.operationId()).setLostHostId(op.lostHostId())

@@ -137,4 +137,53 @@ class CoordinatorCoreTest {
         assertThat(journal).anySatisfy(r -> assertThat(r.getHostStateChanged().getReason())
                 .isEqualTo("admin admin confirmed the host is off"));
     }
+
+    @Test
+    void probesNameThePeersEndpointsAndOnlyAProbeThatReachedNeitherIsTheSecondSignal() {
+        CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
+                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
+                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
+                new CoordinatorState(), 0);
+        site.configure(List.of(), List.of(), List.of(
+                new HostEndpoints("hostA", java.util.Optional.of("10.0.0.2:7402"),
+                        java.util.Optional.of("qemu+tcp://10.0.0.2/system"), java.util.Optional.of("10.0.0.2:22")),
+                new HostEndpoints("hostB", java.util.Optional.of("10.0.0.3:7402"), java.util.Optional.empty(),
+                        java.util.Optional.empty())));
+        site.start(T0);
+        boolean reachable = true;
+        List<ProbePeerHostSeen> probes = new ArrayList<>();
+        for (long now = 0; now <= 20 * S; now += S / 10) {
+            if (now % S == 0) {
+                site.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                        .setHostId("hostB").addPeers(PeerObservation.newBuilder().setVoterId("hostA")
+                                .setSinceLastHeard(com.google.protobuf.Duration.newBuilder().setSeconds(now / S))))),
+                        now, T0);
+            }
+            CoreOutput out = site.tick(now, T0.plusNanos(now));
+            for (var reply : out.replies()) {
+                var probe = reply.envelope().getProbePeerHost();
+                probes.add(new ProbePeerHostSeen(reply.hostId(), probe.getPeerHostId(), probe.getHypervisorUri(),
+                        probe.getSshAddress(), now));
+                site.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult
+                        .newBuilder().setCommandId(probe.getHeader().getCommandId()).setProbe(ProbeResult.newBuilder()
+                                .setPeerHostId("hostA").setSshAnswered(reachable)))), now, T0.plusNanos(now));
+            }
+            if (now == 12 * S) {
+                assertThat(site.leases().state("hostA")).as("its SSH still answers").isEqualTo(HostState.SUSPECTED);
+                reachable = false;
+            }
+        }
+        assertThat(probes).isNotEmpty().allSatisfy(p -> {
+            assertThat(p.prober()).isEqualTo("hostB");
+            assertThat(p.peer()).isEqualTo("hostA");
+            assertThat(p.hypervisorUri()).isEqualTo("qemu+tcp://10.0.0.2/system");
+            assertThat(p.ssh()).isEqualTo("10.0.0.2:22");
+        });
+        assertThat(probes).anySatisfy(p -> assertThat(p.at()).isGreaterThan(12 * S));
+        assertThat(site.leases().state("hostA")).isEqualTo(HostState.LOST);
+        assertThat(site.leases().failoverArmed("hostA")).isTrue();
+    }
+
+    private record ProbePeerHostSeen(String prober, String peer, String hypervisorUri, String ssh, long at) {
+    }
 }
