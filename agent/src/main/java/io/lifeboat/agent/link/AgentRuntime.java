@@ -116,7 +116,8 @@ public final class AgentRuntime {
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
               target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
           List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
-              new BackupCommandHandler(config.hostId(), cycles, guests)));
+              new BackupCommandHandler(config.hostId(), cycles, guests),
+              new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2))));
           if (p.store != null) {
             handlers.add(new MaterialiseCommandHandler(config.hostId(), new RestorePointMaterialiser(config.hostId(),
                 p.store, config.store().id(), config.store().guestDirs()),
