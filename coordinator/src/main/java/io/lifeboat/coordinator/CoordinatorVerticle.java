@@ -24,6 +24,7 @@ import io.lifeboat.coordinator.core.HostEndpoints;
 import io.lifeboat.coordinator.core.JournalEvents;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
+import io.lifeboat.coordinator.http.StatusHttpServer;
 import io.lifeboat.coordinator.journal.Journal;
 import io.lifeboat.coordinator.link.HelloAuthenticator;
 import io.lifeboat.coordinator.state.CoordinatorState;
@@ -70,6 +71,8 @@ public final class CoordinatorVerticle extends VerticleBase {
     private NetServer server;
     private Future<Void> appended = Future.succeededFuture();
     private long recordsSinceSnapshot;
+    private long journalRecords;
+    private StatusHttpServer http;
     private long timerId = -1;
     private boolean failed;
 
@@ -88,6 +91,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     /** The port the agent listener is bound to (after start). */
     public int actualPort() {
         return server == null ? -1 : server.actualPort();
+    }
+
+    /** The port the HTTP server (metrics, status) is bound to, or -1 when the config has no {@code http}. */
+    public int httpPort() {
+        return http == null ? -1 : http.actualPort();
     }
 
     /** The current epoch (after start). */
@@ -122,6 +130,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                 state.apply(JournalRecord.parseFrom(bytes));
             }
             journal = opened;
+            journalRecords = opened.replay().records().size();
             return state;
         }).compose(state -> {
             FailoverPlanner planner = new FailoverPlanner(config.nodeId(), new CompatibilityEngine(),
@@ -149,6 +158,16 @@ public final class CoordinatorVerticle extends VerticleBase {
                     LOG.info("[coordinator node={} epoch={}] listening for agents on {}:{}", config.nodeId(),
                             core.epoch(), config.listenHost(), s.actualPort());
                     return s;
+                }).compose(s -> {
+                    if (config.http().isEmpty()) {
+                        return Future.succeededFuture(s);
+                    }
+                    http = new StatusHttpServer(vertx, core, wall, () -> journalRecords);
+                    return http.listen(config.http().get()).map(h -> {
+                        LOG.info("[coordinator node={} epoch={}] metrics and status on http://{}:{}/", config.nodeId(),
+                                core.epoch(), config.http().get().host(), h.actualPort());
+                        return s;
+                    });
                 });
     }
 
@@ -161,6 +180,9 @@ public final class CoordinatorVerticle extends VerticleBase {
         sessions.values().forEach(s -> closing.add(s.connection.close()));
         if (server != null) {
             closing.add(server.close());
+        }
+        if (http != null) {
+            closing.add(http.close());
         }
         return Future.join(closing).eventually(() -> appended.eventually(() -> journalPool.executeBlocking(() -> {
             if (journal != null) {
@@ -191,6 +213,7 @@ public final class CoordinatorVerticle extends VerticleBase {
             }
             return null;
         }, true)).<Void>mapEmpty().onSuccess(v -> {
+            journalRecords += bytes.size();
             out.commands().forEach(this::send);
             for (JournalRecord record : out.records()) {
                 JournalEvents.of(record, core.state(), config.nodeId())

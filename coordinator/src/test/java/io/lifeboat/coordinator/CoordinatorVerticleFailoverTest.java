@@ -3,6 +3,10 @@ package io.lifeboat.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +58,7 @@ import io.lifeboat.protocol.v1.VirtualizationExtension;
 import io.lifeboat.protocol.v1.VmdkCreateType;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 
@@ -86,7 +91,8 @@ class CoordinatorVerticleFailoverTest {
     @BeforeEach
     void setUp() throws Exception {
         vertx = Vertx.vertx();
-        config = CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", FAST_TIMERS));
+        config = CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", FAST_TIMERS
+                + "http:\n  listen: \"127.0.0.1:0\"\n"));
     }
 
     @AfterEach
@@ -253,6 +259,16 @@ class CoordinatorVerticleFailoverTest {
         assertThat(requested).isGreaterThan(indexOf(journal, JournalRecord::hasGuestProtected));
         assertThat(journal).anySatisfy(r -> assertThat(r.getRestorePointRecorded().getPointId()).isEqualTo(pointId));
         assertThat(hostB.commands()).as("nothing for the standby while the primary is up").isEmpty();
+        JsonObject before = status(verticle);
+        assertThat(before.getJsonArray("hosts").stream().map(h -> ((JsonObject) h).getString("state")))
+                .containsExactly("UP", "UP");
+        JsonObject guest = before.getJsonArray("guests").getJsonObject(0);
+        assertThat(guest.getString("guestId")).isEqualTo(MAIL);
+        assertThat(guest.getString("state")).isEqualTo("PROTECTED");
+        assertThat(guest.getString("newestPointId")).isEqualTo(pointId);
+        assertThat(guest.getDouble("newestPointAgeSeconds")).isBetween(5.0, 60.0);
+        assertThat(guest.getDouble("rpoSeconds")).isEqualTo(600.0);
+        assertThat(guest.getBoolean("backupInFlight")).isFalse();
 
         // The primary dies; the standby no longer hears it either.
         hostB.peerSilentSince = Instant.now();
@@ -295,9 +311,51 @@ class CoordinatorVerticleFailoverTest {
             assertThat(r.getGuestFailedOver().getRpo().getSeconds()).isBetween(5L, 60L);
             assertThat(Timestamps.duration(r.getGuestFailedOver().getRto())).isLessThan(Duration.ofSeconds(10));
         });
+        JsonObject after = status(verticle);
+        assertThat(after.getJsonArray("hosts").getJsonObject(0).getString("state")).isEqualTo("LOST");
+        assertThat(after.getJsonArray("guests").getJsonObject(0).getString("state")).isEqualTo("FAILED_OVER");
+        assertThat(after.getJsonArray("guests").getJsonObject(0).getString("ownerHostId")).isEqualTo("hostB");
+        JsonObject recovered = after.getJsonArray("failovers").getJsonObject(0).getJsonArray("guests")
+                .getJsonObject(0);
+        assertThat(recovered.getBoolean("failedOver")).isTrue();
+        assertThat(recovered.getDouble("rtoSeconds")).isBetween(0.0, 10.0);
+        assertThat(recovered.getDouble("rpoSeconds")).isBetween(5.0, 60.0);
+        HttpResponse<String> metrics = get(verticle, "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("text/plain; version=0.0.4"));
+        assertThat(metrics.body().lines()).contains("lifeboat_hosts{state=\"LOST\"} 1", "lifeboat_hosts{state=\"UP\"} 1",
+                "lifeboat_guests{state=\"FAILED_OVER\"} 1", "lifeboat_failovers_total 1",
+                "lifeboat_guests_failed_over_total 1", "lifeboat_coordinator_epoch 1",
+                "lifeboat_host_up{host=\"hostA\"} 0");
+        assertThat(metrics.body().lines()).anySatisfy(l -> assertThat(l)
+                .startsWith("lifeboat_restore_point_age_seconds{guest=\"" + MAIL + "\",name=\"mail\"} "));
+        assertThat(metrics.body().lines()).anySatisfy(l -> assertThat(l)
+                .startsWith("lifeboat_last_failover_rto_seconds{guest=\"" + MAIL + "\"} "));
+        int journaled = journal.size();
+        assertThat(metrics.body().lines()).filteredOn(l -> l.startsWith("lifeboat_journal_records_total "))
+                .singleElement().satisfies(l -> assertThat(Long.parseLong(l.substring(l.indexOf(' ') + 1)))
+                        .isGreaterThanOrEqualTo(journaled));
+        assertThat(metrics.body().lines()).allSatisfy(l -> assertThat(l).matches(
+                "# (HELP|TYPE) lifeboat_\\w+ .*|lifeboat_\\w+(\\{[^}]*\\})? -?[0-9.]+"));
+        assertThat(get(verticle, "/api/v1/nothing").statusCode()).isEqualTo(404);
+
         // I4: each command went out only after the record that started its step was journaled.
         assertThat(indexOf(journal, r -> r.hasRecoveryStepChanged() && r.getRecoveryStepChanged().hasCommand()))
                 .isGreaterThan(indexOf(journal, JournalRecord::hasFailoverStarted));
+    }
+
+    private static HttpResponse<String> get(CoordinatorVerticle verticle, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + verticle.httpPort() + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonObject status(CoordinatorVerticle verticle) throws Exception {
+        HttpResponse<String> response = get(verticle, "/api/v1/status");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/json; charset=utf-8");
+        return new JsonObject(response.body());
     }
 
     private static int indexOf(List<JournalRecord> journal, java.util.function.Predicate<JournalRecord> p) {

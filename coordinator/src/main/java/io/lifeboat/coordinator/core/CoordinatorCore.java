@@ -108,6 +108,16 @@ public final class CoordinatorCore {
         return state;
     }
 
+    /** The configured host ids, sorted. */
+    public List<String> hostIds() {
+        return hostIds.stream().sorted().toList();
+    }
+
+    /** The node id of this coordinator. */
+    public String nodeId() {
+        return nodeId;
+    }
+
     /** The lease table (read-only use: host states, why failover is not armed). */
     public LeaseTable leases() {
         return leases;
