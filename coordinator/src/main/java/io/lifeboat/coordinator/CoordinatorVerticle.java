@@ -22,6 +22,7 @@ import io.lifeboat.coordinator.core.CoreOutput;
 import io.lifeboat.coordinator.core.GuestProtection;
 import io.lifeboat.coordinator.core.HostEndpoints;
 import io.lifeboat.coordinator.core.JournalEvents;
+import io.lifeboat.coordinator.core.TransitionLines;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
 import io.lifeboat.coordinator.http.StatusHttpServer;
@@ -216,6 +217,12 @@ public final class CoordinatorVerticle extends VerticleBase {
             journalRecords += bytes.size();
             out.commands().forEach(this::send);
             for (JournalRecord record : out.records()) {
+                TransitionLines.Line line = TransitionLines.of(record, core.state());
+                if (line.warn()) {
+                    LOG.warn("[coordinator node={} epoch={}] {}", config.nodeId(), core.epoch(), line.text());
+                } else {
+                    LOG.info("[coordinator node={} epoch={}] {}", config.nodeId(), core.epoch(), line.text());
+                }
                 JournalEvents.of(record, core.state(), config.nodeId())
                         .forEach(event -> vertx.eventBus().publish(Addresses.EVENTS, event));
             }

@@ -1,0 +1,142 @@
+package io.lifeboat.coordinator.core;
+
+import java.util.Locale;
+import java.util.Optional;
+
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.coordinator.state.Timestamps;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.protocol.v1.JournalRecord;
+
+/**
+ * Renders each journal record (one state transition) as one log line for humans, such as
+ * {@code host hostA SUSPECTED after 3.0 s silence}; the caller prefixes the node and epoch.
+ */
+public final class TransitionLines {
+
+    /**
+     * One log line.
+     *
+     * @param warn whether it reports trouble (a host in doubt or lost, a failed backup, an abandoned recovery)
+     * @param text the line
+     */
+    public record Line(boolean warn, String text) {
+    }
+
+    private TransitionLines() {
+    }
+
+    /** The line for {@code record}, read against the state it was applied to. */
+    public static Line of(JournalRecord record, CoordinatorState state) {
+        switch (record.getRecordCase()) {
+            case EPOCH_STARTED -> {
+                return info("epoch " + record.getEpochStarted().getEpoch() + " started by "
+                        + record.getEpochStarted().getNodeId());
+            }
+            case HOST_STATE_CHANGED -> {
+                var c = record.getHostStateChanged();
+                String to = health(c.getTo());
+                String silence = String.format(Locale.ROOT, "%.1f s", Timestamps.duration(c.getSilence()).toMillis()
+                        / 1000.0);
+                if (c.getTo() == HostHealth.HOST_HEALTH_SUSPECTED) {
+                    return warn("host " + c.getHostId() + " SUSPECTED after " + silence + " silence");
+                }
+                if (c.getTo() == HostHealth.HOST_HEALTH_LOST) {
+                    if (c.getFrom() == HostHealth.HOST_HEALTH_LOST) {
+                        return warn("host " + c.getHostId() + " LOST, failover "
+                                + (c.getFailoverArmed() ? "armed" : "not armed") + ": " + c.getReason());
+                    }
+                    return warn("host " + c.getHostId() + " LOST after " + silence + " silence, voters "
+                            + c.getAgreeingVoterIdsList() + " agree; failover " + (c.getFailoverArmed() ? "armed"
+                            : "NOT armed") + " (" + c.getReason() + ")");
+                }
+                return info("host " + c.getHostId() + " " + to + " (was " + health(c.getFrom()) + "): "
+                        + c.getReason());
+            }
+            case HOST_FACTS_RECORDED -> {
+                var f = record.getHostFactsRecorded().getFacts();
+                return info("host " + f.getHostId() + " facts: " + f.getHypervisorKind().name()
+                        .replace("HYPERVISOR_KIND_", "") + " " + f.getHypervisorVersion() + ", "
+                        + f.getVirtualizationExtension().name().replace("VIRTUALIZATION_EXTENSION_", "")
+                        + ", fencing " + f.getFencingCapability().name().replace("FENCING_CAPABILITY_", ""));
+            }
+            case RECOVERY_PLAN_DEFINED -> {
+                var p = record.getRecoveryPlanDefined();
+                return info("plan " + p.getName() + " defined: target " + p.getTargetHostId() + ", "
+                        + p.getEntriesCount() + " guest(s), disks under " + p.getDestinationDir());
+            }
+            case GUEST_PROTECTED -> {
+                var g = record.getGuestProtected();
+                return info("guest " + g.getSpec().getName() + " (" + g.getSpec().getGuestId() + ") PROTECTED: "
+                        + "primary " + g.getPrimaryHostId() + ", standby " + g.getStandbyHostId() + ", plan "
+                        + g.getPlan());
+            }
+            case RESTORE_POINT_RECORDED -> {
+                var p = record.getRestorePointRecorded();
+                return info("guest " + guest(state, p.getGuestId()) + " restore point " + p.getPointId()
+                        + " recorded on " + p.getStoreHostId() + (p.getVerified() ? " (verified)" : " (not verified)"));
+            }
+            case BACKUP_REQUESTED -> {
+                var b = record.getBackupRequested();
+                return info("guest " + guest(state, b.getGuestId()) + " backup " + b.getCommandId()
+                        + " requested into the store of " + b.getTargetHostId());
+            }
+            case BACKUP_FINISHED -> {
+                var b = record.getBackupFinished();
+                if (b.getSucceeded()) {
+                    return info("guest " + guest(state, b.getGuestId()) + " backup " + b.getCommandId()
+                            + " committed " + b.getPointId());
+                }
+                return warn("guest " + guest(state, b.getGuestId()) + " backup " + b.getCommandId() + " failed ("
+                        + b.getConsecutiveFailures() + " in a row): " + b.getFailure().getCode() + ": "
+                        + b.getFailure().getMessage());
+            }
+            case FAILOVER_STARTED -> {
+                var f = record.getFailoverStarted();
+                return warn("failover " + f.getOperationId() + " of lost host " + f.getLostHostId() + " started for "
+                        + f.getGuestIdsCount() + " guest(s) " + f.getGuestIdsList());
+            }
+            case RECOVERY_STEP_CHANGED -> {
+                var c = record.getRecoveryStepChanged();
+                String line = "guest " + guest(state, c.getGuestId()) + " failover " + c.getOperationId() + ": "
+                        + c.getStep().name().replace("RECOVERY_STEP_", "") + " "
+                        + c.getStatus().name().replace("STEP_STATUS_", "") + " (attempt " + c.getAttempt() + ")"
+                        + (c.getDetail().isEmpty() ? "" : ": " + c.getDetail())
+                        + (c.hasFailure() ? ": " + c.getFailure().getCode() + ": " + c.getFailure().getMessage() : "");
+                return c.hasFailure() ? warn(line) : info(line);
+            }
+            case GUEST_FAILED_OVER -> {
+                var f = record.getGuestFailedOver();
+                return info("guest " + guest(state, f.getGuestId()) + " FAILED_OVER on " + f.getTargetHostId()
+                        + " from " + f.getPointId() + String.format(Locale.ROOT, ": RPO %.1f s, RTO %.1f s",
+                        Timestamps.duration(f.getRpo()).toMillis() / 1000.0,
+                        Timestamps.duration(f.getRto()).toMillis() / 1000.0));
+            }
+            case GUEST_RECOVERY_ABANDONED -> {
+                var a = record.getGuestRecoveryAbandoned();
+                return warn("guest " + guest(state, a.getGuestId()) + " recovery abandoned in " + a.getOperationId()
+                        + ": " + a.getFailure().getCode() + ": " + a.getFailure().getMessage());
+            }
+            default -> {
+                return info(record.getRecordCase().name());
+            }
+        }
+    }
+
+    private static String guest(CoordinatorState state, String guestId) {
+        return Optional.of(guestId).flatMap(state::guest).map(g -> g.spec().getName() + " (" + guestId + ")")
+                .orElse(guestId);
+    }
+
+    private static String health(HostHealth h) {
+        return h.name().replace("HOST_HEALTH_", "");
+    }
+
+    private static Line info(String text) {
+        return new Line(false, text);
+    }
+
+    private static Line warn(String text) {
+        return new Line(true, text);
+    }
+}

@@ -1,0 +1,55 @@
+package io.lifeboat.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.coordinator.state.Timestamps;
+import io.lifeboat.protocol.v1.BackupFinished;
+import io.lifeboat.protocol.v1.Failure;
+import io.lifeboat.protocol.v1.GuestFailedOver;
+import io.lifeboat.protocol.v1.GuestProtected;
+import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.protocol.v1.HostStateChanged;
+import io.lifeboat.protocol.v1.JournalRecord;
+
+class TransitionLinesTest {
+
+    private final CoordinatorState state = new CoordinatorState();
+
+    @Test
+    void eachTransitionIsOneLineNamingTheHostOrGuestAndWhy() {
+        JournalRecord suspected = JournalRecord.newBuilder().setHostStateChanged(HostStateChanged.newBuilder()
+                .setHostId("hostA").setFrom(HostHealth.HOST_HEALTH_UP).setTo(HostHealth.HOST_HEALTH_SUSPECTED)
+                .setSilence(Timestamps.of(Duration.ofMillis(3040)))).build();
+        assertThat(TransitionLines.of(suspected, state))
+                .isEqualTo(new TransitionLines.Line(true, "host hostA SUSPECTED after 3.0 s silence"));
+
+        JournalRecord lost = JournalRecord.newBuilder().setHostStateChanged(HostStateChanged.newBuilder()
+                .setHostId("hostA").setFrom(HostHealth.HOST_HEALTH_SUSPECTED).setTo(HostHealth.HOST_HEALTH_LOST)
+                .setFailoverArmed(true).addAgreeingVoterIds("c1").addAgreeingVoterIds("hostB")
+                .setReason("probe reached neither").setSilence(Timestamps.of(Duration.ofMillis(8100)))).build();
+        assertThat(TransitionLines.of(lost, state).text()).isEqualTo("host hostA LOST after 8.1 s silence, voters "
+                + "[c1, hostB] agree; failover armed (probe reached neither)");
+
+        state.apply(JournalRecord.newBuilder().setGuestProtected(GuestProtected.newBuilder()
+                .setSpec(GuestSpec.newBuilder().setGuestId("g1").setName("mail")).setPrimaryHostId("hostA")
+                .setStandbyHostId("hostB").setPlan("office")).build());
+        JournalRecord failed = JournalRecord.newBuilder().setBackupFinished(BackupFinished.newBuilder()
+                .setGuestId("g1").setCommandId("c-9").setConsecutiveFailures(2).setFailure(Failure.newBuilder()
+                        .setCode("replication_failed").setMessage("store 10.0.0.3:7402 refused"))).build();
+        assertThat(TransitionLines.of(failed, state)).isEqualTo(new TransitionLines.Line(true,
+                "guest mail (g1) backup c-9 failed (2 in a row): replication_failed: store 10.0.0.3:7402 refused"));
+
+        JournalRecord over = JournalRecord.newBuilder().setGuestFailedOver(GuestFailedOver.newBuilder()
+                .setGuestId("g1").setTargetHostId("hostB").setPointId("g1/20261130T100000Z")
+                .setRpo(Timestamps.of(Duration.ofSeconds(42))).setRto(Timestamps.of(Duration.ofMillis(12500))))
+                .build();
+        assertThat(TransitionLines.of(over, state).text())
+                .isEqualTo("guest mail (g1) FAILED_OVER on hostB from g1/20261130T100000Z: RPO 42.0 s, RTO 12.5 s");
+    }
+}
