@@ -262,6 +262,17 @@ public final class LabSite implements AutoCloseable {
     return guests.stream().allMatch(g -> state.guest(g.id()).map(e -> e.state() == wanted).orElse(false));
   }
 
+  /** An enum constant without its type prefix, e.g. {@code FAILED_OVER} for {@code GUEST_STATE_FAILED_OVER}. */
+  static String shortName(Enum<?> value) {
+    String name = value.name();
+    for (String prefix : List.of("GUEST_STATE_", "HOST_HEALTH_", "FAILOVER_STEP_")) {
+      if (name.startsWith(prefix)) {
+        return name.substring(prefix.length());
+      }
+    }
+    return name;
+  }
+
   /** The lab network's gateway: this machine's address on the lab network, where the coordinator listens. */
   public static String gatewayAddress(Lab lab) {
     Network network = DockerClientFactory.instance().client().inspectNetworkCmd().withNetworkId(lab.networkId())
