@@ -56,9 +56,10 @@ public final class AgentRuntime {
   private final ReplicationReceiver receiver;
   private final String receiverDeployment;
   private final GuestDirectory guests;
+  private final long inventoryTimer;
 
   private AgentRuntime(HypervisorDriver driver, AgentLink link, String deployment, RemoteFenceLoopFeed remoteLoop,
-      ReplicationReceiver receiver, String receiverDeployment, GuestDirectory guests) {
+      ReplicationReceiver receiver, String receiverDeployment, GuestDirectory guests, long inventoryTimer) {
     this.driver = driver;
     this.link = link;
     this.deployment = deployment;
@@ -66,6 +67,7 @@ public final class AgentRuntime {
     this.receiver = receiver;
     this.receiverDeployment = receiverDeployment;
     this.guests = guests;
+    this.inventoryTimer = inventoryTimer;
   }
 
   /**
@@ -100,18 +102,45 @@ public final class AgentRuntime {
    * @return the running agent
    */
   public static Future<AgentRuntime> start(Vertx vertx, AgentConfig config) {
-    return vertx.executeBlocking(() -> prepare(config), false).compose(p -> connect(vertx, config)
+    return start(vertx, config, () -> connect(vertx, config));
+  }
+
+  /**
+   * Starts an agent on a given driver (tests use the fake one) instead of the one the configuration names.
+   *
+   * @param vertx Vert.x
+   * @param config the configuration
+   * @param connect connects the driver
+   * @return the running agent
+   */
+  static Future<AgentRuntime> start(Vertx vertx, AgentConfig config,
+      java.util.function.Supplier<Future<HypervisorDriver>> connect) {
+    return vertx.executeBlocking(() -> prepare(config), false).compose(p -> connect.get()
         .compose(driver -> serveStore(vertx, config, p).onFailure(e -> vertx.executeBlocking(() -> {
           driver.close();
           return null;
         }, false)).compose(receiver -> {
-          GuestDirectory guests = new GuestDirectory(config.protectedGuests());
+          GuestDirectory guests = p.guests;
           // Lifeboat owns the startup of protected guests (DESIGN.md, Autostart): the hypervisor must not start
           // one on its own when this host boots. A guest this host does not have (its standby copy lives
           // elsewhere) is left as it is.
           guests.refs().forEach(ref -> driver.disableAutostart(ref).onFailure(e -> LOG.info(
               "[agent host={}] autostart of {} left as is: {}", config.hostId(), ref, e.getMessage())));
-          DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests);
+          RemoteFenceLoopFeed remoteLoop = remoteLoop(config);
+          AtomicReference<List<String>> running = new AtomicReference<>(List.of());
+          AtomicReference<AgentLink> linkRef = new AtomicReference<>();
+          // After RegisterGuest, Start, Stop, Unregister or Fence, heartbeats and the coordinators' inventory show
+          // the change at once rather than at the next periodic inventory.
+          AtomicReference<java.util.function.Consumer<List<GuestSpec>>> observed = new AtomicReference<>(specs -> { });
+          Runnable guestsChanged = () -> driver.inventory().onSuccess(specs -> {
+            observed.get().accept(specs);
+            AgentLink l = linkRef.get();
+            if (l != null) {
+              inventory(config, driver, guests, remoteLoop).onSuccess(inv -> l.publish(
+                  io.lifeboat.protocol.v1.Envelope.newBuilder().setInventory(inv)));
+            }
+          });
+          DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests, guestsChanged);
           CoordinatorEventSink events = new CoordinatorEventSink();
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
               target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
@@ -124,10 +153,8 @@ public final class AgentRuntime {
                 vertx.createSharedWorkerExecutor("lifeboat-materialise", 2, 1, TimeUnit.DAYS)));
           }
           CommandHandler handler = new CompositeCommandHandler(handlers);
-          AtomicReference<List<String>> running = new AtomicReference<>(List.of());
           // A local fence process only fences this machine's guests: an agentless proxy (driver over SSH) starts
           // none here; with fenceProcess remote-loop it keeps a fence loop installed on the host over SSH instead.
-          RemoteFenceLoopFeed remoteLoop = remoteLoop(config);
           boolean local = !config.fenceProcess().equals("none") && config.driver().ssh() == null;
           LeaseFileWriter leaseFile = local
               ? new LeaseFileWriter(config.stateDir().resolve("lease"), Path.of("/proc/uptime")) : null;
@@ -145,7 +172,10 @@ public final class AgentRuntime {
               reason -> driverCommands.fence(), feed, running::get, MonotonicClock.SYSTEM,
               () -> inventory(config, driver, guests, remoteLoop));
           events.attach(link);
-          vertx.setPeriodic(1, 5000, id -> driver.inventory().onSuccess(specs -> {
+          linkRef.set(link);
+          // What each inventory of the host tells: which protected guests run (heartbeats, renewals), and which
+          // guests the host's fence process (or remote fence loop) must stop when the lease runs out.
+          observed.set(specs -> {
             running.set(runningProtected(specs, guests));
             if (leaseFile != null || remoteLoop != null) {
               vertx.executeBlocking(() -> {
@@ -158,9 +188,12 @@ public final class AgentRuntime {
               }, false).onFailure(e -> LOG.error("[agent host={}] fence process: {}", config.hostId(),
                   e.getMessage()));
             }
-          }).onFailure(e -> LOG.warn("[agent host={}] inventory failed: {}", config.hostId(), e.getMessage())));
+          });
+          long inventoryTimer = vertx.setPeriodic(1, 5000, id -> driver.inventory().onSuccess(specs -> observed.get().accept(specs))
+              .onFailure(e -> LOG.warn("[agent host={}] inventory failed: {}", config.hostId(), e.getMessage())));
           return vertx.deployVerticle(link).map(id -> new AgentRuntime(driver, link, id, remoteLoop,
-              receiver == null ? null : receiver.verticle, receiver == null ? null : receiver.deployment, guests));
+              receiver == null ? null : receiver.verticle, receiver == null ? null : receiver.deployment, guests,
+              inventoryTimer));
         })));
   }
 
@@ -253,6 +286,7 @@ public final class AgentRuntime {
    * @return completes when stopped
    */
   public Future<Void> stop(Vertx vertx) {
+    vertx.cancelTimer(inventoryTimer);
     return vertx.undeploy(deployment).eventually(() -> receiverDeployment == null ? Future.succeededFuture()
         : vertx.undeploy(receiverDeployment)).eventually(() -> vertx.executeBlocking(() -> {
       if (remoteLoop != null) {
@@ -264,7 +298,7 @@ public final class AgentRuntime {
   }
 
   private record Prepared(EpochStore epochs, long incarnation, LinkCredentials credentials, byte[] secret,
-      ChunkStore store) {}
+      ChunkStore store, GuestDirectory guests) {}
 
   private static Prepared prepare(AgentConfig config) throws IOException {
     Files.createDirectories(config.stateDir());
@@ -284,7 +318,8 @@ public final class AgentRuntime {
     }
     return new Prepared(EpochStore.open(config.stateDir().resolve("epoch")),
         IncarnationStore.bump(config.stateDir().resolve("incarnation")),
-        new LinkCredentials(config.keyId(), secret), secret, store);
+        new LinkCredentials(config.keyId(), secret), secret, store,
+        GuestDirectory.open(config.protectedGuests(), config.stateDir().resolve("registered-guests.json")));
   }
 
   private static Future<HypervisorDriver> connect(Vertx vertx, AgentConfig config) {

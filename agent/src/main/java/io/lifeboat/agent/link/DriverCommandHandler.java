@@ -31,6 +31,7 @@ public final class DriverCommandHandler implements CommandHandler {
   private final Vertx vertx;
   private final HypervisorDriver driver;
   private final GuestDirectory guests;
+  private final Runnable guestsChanged;
 
   /**
    * Creates the handler.
@@ -40,9 +41,22 @@ public final class DriverCommandHandler implements CommandHandler {
    * @param guests the protected guests
    */
   public DriverCommandHandler(Vertx vertx, HypervisorDriver driver, GuestDirectory guests) {
+    this(vertx, driver, guests, () -> { });
+  }
+
+  /**
+   * Creates the handler.
+   *
+   * @param vertx Vert.x, for boot-verification timers
+   * @param driver the host's driver
+   * @param guests the protected guests; RegisterGuest adds to them, UnregisterGuest removes what it added
+   * @param guestsChanged called after a command changed which guests exist or run here (to report it at once)
+   */
+  public DriverCommandHandler(Vertx vertx, HypervisorDriver driver, GuestDirectory guests, Runnable guestsChanged) {
     this.vertx = vertx;
     this.driver = driver;
     this.guests = guests;
+    this.guestsChanged = guestsChanged;
   }
 
   @Override
@@ -60,6 +74,7 @@ public final class DriverCommandHandler implements CommandHandler {
               : seconds(command.getStopGuest().getGracePeriod())))
           .map(state -> ok.build());
       case START_GUEST -> ref(command.getStartGuest().getGuestId()).compose(ref -> driver.start(ref)
+          .onSuccess(v -> guestsChanged.run())
           .compose(v -> command.getStartGuest().getBootMarker().isEmpty() ? Future.succeededFuture(ok.build())
               : verifyBoot(ref, command.getStartGuest().getBootMarker(),
                   seconds(command.getStartGuest().getBootTimeout()), System.nanoTime())
@@ -68,20 +83,41 @@ public final class DriverCommandHandler implements CommandHandler {
         GuestSpec spec = command.getRegisterGuest().getSpec();
         Registration how = command.getRegisterGuest().getTransient() ? Registration.TRANSIENT
             : Registration.PERSISTENT;
-        yield driver.register(spec, how).map(registered -> {
-          if (!spec.getGuestId().isEmpty()) {
-            guests.put(spec.getGuestId(), GuestRef.of(registered));
-          }
-          return ok.setRegister(RegisterResult.newBuilder().setHypervisorUuid(registered.getHypervisorUuid())
-              .setConfigPath(registered.getConfigPath())).build();
-        });
+        if (spec.getGuestId().isEmpty()) {
+          // Without its id the guest could not be started, stopped or fenced by id afterwards.
+          yield Future.failedFuture(HypervisorException.permanent("invalid_spec", "RegisterGuest of '"
+              + spec.getName() + "' on " + driver.endpoint() + " carries no spec.guest_id"));
+        }
+        yield driver.register(spec, how)
+            .compose(registered -> command.getRegisterGuest().getDisableAutostart() && how == Registration.PERSISTENT
+                ? driver.disableAutostart(GuestRef.of(registered)).map(registered) : Future.succeededFuture(registered))
+            .compose(registered -> vertx.executeBlocking(() -> {
+              // Known by id from now on (and after a restart): Start, Stop, Unregister and fencing find it.
+              guests.put(spec.getGuestId(), GuestRef.of(registered));
+              return registered;
+            }, false))
+            .map(registered -> ok.setRegister(RegisterResult.newBuilder()
+                .setHypervisorUuid(registered.getHypervisorUuid()).setConfigPath(registered.getConfigPath()))
+                .build());
       }
-      case UNREGISTER_GUEST -> ref(command.getUnregisterGuest().getGuestId()).compose(driver::unregister)
-          .map(v -> ok.build());
+      case UNREGISTER_GUEST -> {
+        String guestId = command.getUnregisterGuest().getGuestId();
+        // A transient guest leaves the hypervisor when it stops: already gone counts as unregistered.
+        yield ref(guestId).compose(ref -> driver.unregister(ref).recover(e -> e instanceof HypervisorException h
+            && h.code().equals("no_such_guest") ? Future.succeededFuture() : Future.failedFuture(e)))
+            .compose(v -> vertx.executeBlocking(() -> {
+          guests.forget(guestId);
+          return ok.build();
+        }, false));
+      }
       default -> Future.failedFuture(HypervisorException.permanent("unsupported", "unsupported command "
           + command.getPayloadCase()));
     };
-    return run.recover(e -> Future.succeededFuture(CommandResult.newBuilder()
+    return run.onSuccess(r -> {
+      if (command.getPayloadCase() != Envelope.PayloadCase.FENCE || r.getFence().getStoppedGuestIdsCount() > 0) {
+        guestsChanged.run();
+      }
+    }).recover(e -> Future.succeededFuture(CommandResult.newBuilder()
         .setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
         .setFailure(e instanceof HypervisorException h ? h.toFailure()
             : io.lifeboat.protocol.v1.Failure.newBuilder()
