@@ -66,10 +66,18 @@ public final class AgentCommand implements Callable<Integer> {
           .put("heartbeatSeconds", c.heartbeat().toMillis() / 1000.0)
           .put("fenceDeadlineSeconds", c.fenceDeadline().toMillis() / 1000.0)
           .put("leaseTtlSeconds", c.leaseTtl().toMillis() / 1000.0)
-          .put("protectedGuests", c.protectedGuests().size());
+          .put("protectedGuests", c.protectedGuests().size())
+          .put("store", c.store() == null ? null : new JsonObject().put("id", c.store().id())
+              .put("dir", c.store().dir().toString()).put("listen", c.store().listen())
+              .put("tls", c.tls() != null)
+              .put("guestDirs", new JsonArray(c.store().guestDirs().stream().map(Path::toString).toList())));
       System.out.println(json ? summary.encode() : "agent " + c.hostId() + ": configuration " + config
           + " is valid (" + c.coordinators().size() + " coordinator(s), " + c.peers().size() + " peer(s), driver "
-          + c.driver().kind() + ", fence process " + c.fenceProcess() + ")");
+          + c.driver().kind() + ", fence process " + c.fenceProcess()
+          + (c.store() == null ? ", no store" : ", store " + c.store().id() + " in " + c.store().dir() + " on "
+              + c.store().listen() + (c.tls() != null ? " (TLS)" : "") + ", disks into "
+              + c.store().guestDirs().stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")))
+          + ")");
       return 0;
     }
     Vertx vertx = Vertx.vertx();

@@ -56,6 +56,34 @@ class AgentCommandTest {
     assertThat(json.getDouble("fenceDeadlineSeconds")).isEqualTo(6.0);
     assertThat(json.getJsonArray("coordinators").getString(0)).isEqualTo("c1@10.0.0.5:7400");
     assertThat(json.getString("stateDir")).isEqualTo(dir.resolve("state").toString());
+    assertThat(json.containsKey("store")).isTrue();
+    assertThat(json.getValue("store")).isNull();
+  }
+
+  @Test
+  void checkShowsTheStandbyStore() throws Exception {
+    Path file = Files.writeString(dir.resolve("agent.yaml"), VALID + """
+        store: {dir: /var/lib/lifeboat/store, listen: "0.0.0.0:7402", id: main}
+        """);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      assertThat(new CommandLine(new AgentCommand()).execute("--config", file.toString(), "--check", "--json"))
+          .isZero();
+      assertThat(new CommandLine(new AgentCommand()).execute("--config", file.toString(), "--check")).isZero();
+    } finally {
+      System.setOut(old);
+    }
+    String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+    JsonObject store = new JsonObject(lines[0]).getJsonObject("store");
+    assertThat(store.getString("id")).isEqualTo("main");
+    assertThat(store.getString("dir")).isEqualTo("/var/lib/lifeboat/store");
+    assertThat(store.getString("listen")).isEqualTo("0.0.0.0:7402");
+    assertThat(store.getJsonArray("guestDirs").getString(0)).isEqualTo("/var/lib/lifeboat/guests");
+    assertThat(store.getJsonArray("guestDirs").size()).isEqualTo(1);
+    assertThat(lines[1]).contains("store main in /var/lib/lifeboat/store on 0.0.0.0:7402")
+        .contains("disks into /var/lib/lifeboat/guests");
   }
 
   @Test
