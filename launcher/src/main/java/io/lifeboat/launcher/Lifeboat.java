@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import io.lifeboat.agent.cli.AgentCommand;
 import io.lifeboat.coordinator.cli.CoordinatorCommand;
+import io.lifeboat.lab.cli.DemoCommand;
 import io.lifeboat.lab.cli.LabCommand;
 import io.lifeboat.storage.cli.BenchReplicateCommand;
 import io.lifeboat.storage.cli.StoreCommand;
@@ -117,8 +118,7 @@ public final class Lifeboat implements Callable<Integer> {
 
         static List<Subcommand> all() {
             return List.of(
-                    new Subcommand("demo", NotBuilt.of("demo", "Run the demo: two lab hosts, a coordinator, agents; "
-                            + "--kill-primary shows a failover.", "issue #6 (coordinator, failover, demo)")),
+                    new Subcommand("demo", new DemoCommand()),
                     new Subcommand("test", ScriptOnly.of("test", "Install what the tests need and run every unit "
                             + "and integration test.")),
                     new Subcommand("lab", new LabCommand()),

@@ -45,6 +45,14 @@ class LifeboatTest {
     }
 
     @Test
+    void demoIsBuiltAndTakesKillPrimaryAndJson() {
+        assertThat(NotBuilt.isNotBuilt(Lifeboat.commandLine().getSubcommands().get("demo"))).isFalse();
+        assertThat(run("demo", "--help")).isZero();
+        assertThat(out.toString()).contains("--kill-primary", "--json", "RTO and RPO");
+        assertThat(run("demo", "--no-such-option")).isEqualTo(2);
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("frobnicate");

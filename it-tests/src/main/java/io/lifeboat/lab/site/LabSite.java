@@ -9,6 +9,8 @@ import io.lifeboat.protocol.v1.GuestState;
 import io.lifeboat.protocol.v1.HostHealth;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,13 +139,15 @@ public final class LabSite implements AutoCloseable {
     SiteConfigs.Host p = new SiteConfigs.Host(primary.name(), primary.labAddress());
     SiteConfigs.Host s = new SiteConfigs.Host(standby.name(), standby.labAddress());
     Path file = workDir.resolve("coordinator.yaml");
-    try {
-      Files.writeString(file, SiteConfigs.coordinator(gateway, p, s, guests, settings.rpoSeconds(),
+    int httpPort;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      httpPort = free.getLocalPort();
+      Files.writeString(file, SiteConfigs.coordinator(gateway, httpPort, p, s, guests, settings.rpoSeconds(),
           settings.bootTimeoutSeconds()), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new LabException("lab site: cannot write " + file + ": " + e.getMessage(), e);
     }
-    coordinator = SiteCoordinator.start(file);
+    coordinator = SiteCoordinator.start(file, httpPort);
   }
 
   /** Copies the classpath, the site secret and the agent configuration into the host. */

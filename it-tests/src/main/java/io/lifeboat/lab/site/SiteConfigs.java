@@ -54,13 +54,17 @@ final class SiteConfigs {
     return y.toString();
   }
 
-  /** The coordinator YAML: both hosts with store and probe endpoints, the guests on the primary, one plan. */
-  static String coordinator(String listenHost, Host primary, Host standby, List<SiteGuest> guests, int rpoSeconds,
-      int bootTimeoutSeconds) {
+  /**
+   * The coordinator YAML: agent links on the lab gateway, HTTP (metrics, status) on loopback, both hosts with store and
+   * probe endpoints, the guests on the primary, one plan.
+   */
+  static String coordinator(String listenHost, int httpPort, Host primary, Host standby, List<SiteGuest> guests,
+      int rpoSeconds, int bootTimeoutSeconds) {
     StringBuilder y = new StringBuilder();
     y.append("nodeId: ").append(COORDINATOR_ID).append('\n')
         .append("box: lab-gateway\n")
         .append("listen:\n  host: ").append(listenHost).append("\n  port: 0\n")
+        .append("http:\n  listen: \"127.0.0.1:").append(httpPort).append("\"\n")
         .append("journalDir: journal\n")
         .append("secrets:\n  site: site.secret\n")
         .append("hosts:\n");

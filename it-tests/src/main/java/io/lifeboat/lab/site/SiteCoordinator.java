@@ -13,10 +13,17 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.io.IOException;
 import java.lang.reflect.Field;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,16 +43,22 @@ public final class SiteCoordinator implements AutoCloseable {
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final MessageConsumer<Envelope> consumer;
 
+  private final int httpPort;
+
   private SiteCoordinator(Vertx vertx, CoordinatorVerticle verticle, CoordinatorConfig config,
-      MessageConsumer<Envelope> consumer) {
+      MessageConsumer<Envelope> consumer, int httpPort) {
+    this.httpPort = httpPort;
     this.vertx = vertx;
     this.verticle = verticle;
     this.config = config;
     this.consumer = consumer;
   }
 
-  /** Loads {@code configFile} and deploys the coordinator; fails naming the file when it does not start. */
-  public static SiteCoordinator start(Path configFile) {
+  /**
+   * Loads {@code configFile} and deploys the coordinator; fails naming the file when it does not start.
+   * {@code httpPort} is the loopback port its configuration gives its HTTP server.
+   */
+  public static SiteCoordinator start(Path configFile, int httpPort) {
     CoordinatorConfig config = CoordinatorConfigLoader.load(configFile);
     Vertx vertx = Vertx.vertx();
     CoordinatorVerticle verticle = new CoordinatorVerticle(config);
@@ -64,7 +77,7 @@ public final class SiteCoordinator implements AutoCloseable {
       vertx.close();
       throw new LabException("lab site: interrupted while starting the coordinator", e);
     }
-    SiteCoordinator c = new SiteCoordinator(vertx, verticle, config, consumer);
+    SiteCoordinator c = new SiteCoordinator(vertx, verticle, config, consumer, httpPort);
     c.events.addAll(early);
     consumer.handler(m -> c.events.add(new Event(Instant.now(), m.body())));
     return c;
@@ -80,8 +93,27 @@ public final class SiteCoordinator implements AutoCloseable {
     return verticle.actualPort();
   }
 
+  /**
+   * The coordinator's HTTP base address ({@code /metrics}, {@code /api/v1/status}) when its status answers 200 on
+   * loopback, or empty when this build serves no HTTP.
+   */
+  public Optional<String> httpAddress() {
+    String base = "http://127.0.0.1:" + httpPort;
+    try {
+      HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+          .send(HttpRequest.newBuilder(URI.create(base + "/api/v1/status")).timeout(Duration.ofSeconds(5)).GET()
+              .build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200 ? Optional.of(base) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
   /** Why automatic failover is not armed, or empty when it is. */
-  public java.util.Optional<String> failoverNotArmedReason() {
+  public Optional<String> failoverNotArmedReason() {
     return verticle.failoverNotArmedReason();
   }
 
