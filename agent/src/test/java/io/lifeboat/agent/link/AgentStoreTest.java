@@ -2,7 +2,22 @@ package io.lifeboat.agent.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.lifeboat.agent.hypervisor.FakeHypervisorDriver;
+import io.lifeboat.agent.hypervisor.HypervisorDriver;
+import io.lifeboat.protocol.v1.CommandHeader;
+import io.lifeboat.protocol.v1.CommandOutcome;
+import io.lifeboat.protocol.v1.CommandResult;
+import io.lifeboat.protocol.v1.DiskBus;
+import io.lifeboat.protocol.v1.DiskFormat;
+import io.lifeboat.protocol.v1.DiskSpec;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.MaterialiseRestorePoint;
+import io.lifeboat.protocol.v1.ProbePeerHost;
+import io.lifeboat.protocol.v1.RegisterGuest;
+import io.lifeboat.protocol.v1.StartGuest;
 import io.lifeboat.storage.replication.PushRequest;
 import io.lifeboat.storage.replication.PushResult;
 import io.lifeboat.storage.replication.ReplicationSender;
@@ -114,6 +129,79 @@ class AgentStoreTest {
     } finally {
       get(vertx.close());
     }
+  }
+
+  @Test
+  void aStandbyAgentProbesMaterialisesAPushedPointAndRegistersAndStartsTheGuestFromIt() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path file = config(dir, "store: {dir: standby-store, listen: \"127.0.0.1:0\", guestDirs: [guests]}")
+        .resolveSibling("agent.yaml");
+    Files.writeString(file, Files.readString(file).replaceFirst("c1@127\\.0\\.0\\.1:\\d+", "c1@127.0.0.1:" + port));
+    Path image = disk(dir.resolve("mail-0.img"), 4L << 20, "mail disk 0");
+    Vertx vertx = Vertx.vertx();
+    try {
+      CoordinatorStandIn c1 = new CoordinatorStandIn("c1", 4,
+          new LinkCredentials("site", SECRET.getBytes(StandardCharsets.UTF_8)));
+      get(c1.listen(vertx, port));
+      FakeHypervisorDriver driver = new FakeHypervisorDriver(vertx, "hostB", dir.resolve("datastore"));
+      AgentRuntime agent = get(AgentRuntime.start(vertx, AgentConfig.read(file),
+          () -> Future.<HypervisorDriver>succeededFuture(driver)));
+      await().atMost(10, TimeUnit.SECONDS).until(() -> !c1.received(Envelope.PayloadCase.INVENTORY).isEmpty());
+      String pointId = get(new ReplicationSender(vertx, SenderOptions.plain("127.0.0.1", agent.storePort(),
+          SECRET.getBytes(StandardCharsets.UTF_8))).push(PushRequest.of(GUEST_ID, List.of(image),
+          dir.resolve("digests")))).pointId();
+
+      CommandResult probe = command(c1, Envelope.newBuilder().setProbePeerHost(ProbePeerHost.newBuilder()
+          .setHeader(header("probe")).setPeerHostId("hostA").setHypervisorUri("qemu+tcp://127.0.0.1:" + port
+              + "/system").setSshAddress("127.0.0.1:" + agent.storePort())));
+      assertThat(probe.getProbe().getHypervisorApiAnswered()).isTrue();
+      assertThat(probe.getProbe().getSshAnswered()).isTrue();
+
+      Path dest = dir.resolve("guests").resolve(GUEST_ID);
+      CommandResult materialised = command(c1, Envelope.newBuilder().setMaterialiseRestorePoint(
+          MaterialiseRestorePoint.newBuilder().setHeader(header("mat")).setGuestId(GUEST_ID).setPointId(pointId)
+              .setTargetFormat(DiskFormat.DISK_FORMAT_RAW).setDestinationDir(dest.toString())));
+      assertThat(materialised.getOutcome()).as(materialised.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      DiskSpec disk = materialised.getMaterialise().getDisks(0);
+      assertThat(Files.readAllBytes(Path.of(disk.getPath()))).isEqualTo(Files.readAllBytes(image));
+
+      GuestSpec spec = GuestSpec.newBuilder().setGuestId(GUEST_ID).setName("mail").setVcpus(1)
+          .setMemoryBytes(256L << 20).addDisks(disk.toBuilder().setBus(DiskBus.DISK_BUS_VIRTIO).setTarget("vda"))
+          .build();
+      CommandResult registered = command(c1, Envelope.newBuilder().setRegisterGuest(RegisterGuest.newBuilder()
+          .setHeader(header("reg")).setSpec(spec).setTransient(true)));
+      assertThat(registered.getOutcome()).as(registered.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      driver.bootMessage("LIFEBOAT-BOOT-OK");
+      CommandResult started = command(c1, Envelope.newBuilder().setStartGuest(StartGuest.newBuilder()
+          .setHeader(header("start")).setGuestId(GUEST_ID).setBootMarker("LIFEBOAT-BOOT-OK")));
+      assertThat(started.getOutcome()).as(started.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      assertThat(started.getBoot().getBootVerified()).isTrue();
+      await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
+          .anyMatch(h -> h.getHeartbeat().getRunningGuestIdsList().contains(GUEST_ID)));
+      get(agent.stop(vertx));
+      get(c1.close());
+    } finally {
+      get(vertx.close());
+    }
+  }
+
+  private static CommandResult command(CoordinatorStandIn c1, Envelope.Builder command) throws Exception {
+    String id = CommandDispatcher.header(command.build()).orElseThrow().getCommandId();
+    get(c1.send(command.setMessageId("m-" + id).setSender("c1").setEpoch(4).build()));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.COMMAND_RESULT).stream()
+        .anyMatch(e -> e.getCommandResult().getCommandId().equals(id)));
+    return c1.received(Envelope.PayloadCase.COMMAND_RESULT).stream()
+        .filter(e -> e.getCommandResult().getCommandId().equals(id)).findFirst().orElseThrow().getCommandResult();
+  }
+
+  private static CommandHeader header(String id) {
+    return CommandHeader.newBuilder().setCommandId(id).setEpoch(4).build();
   }
 
   @Test
