@@ -237,6 +237,12 @@ public final class RestorePointMaterialiser {
     Marker writing = new Marker(point.id().toString(), point.rootDigest(), disk, format.name(), "writing", 0, 0, "",
         0);
     writing.write(markerFile);
+    // Temporaries of an earlier attempt that died before its rename (the writers' ".<file>.tmp-*") are garbage.
+    try (var stale = Files.newDirectoryStream(target.getParent(), "." + target.getFileName() + ".tmp-*")) {
+      for (Path t : stale) {
+        Files.deleteIfExists(t);
+      }
+    }
     long bytes = RestorePointWriter.write(store, point.disks().get(disk), target, format);
     BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
     Marker done = new Marker(writing.pointId(), writing.rootDigest(), disk, format.name(), "done", a.size(),

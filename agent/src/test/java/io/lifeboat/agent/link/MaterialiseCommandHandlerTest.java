@@ -79,7 +79,10 @@ class MaterialiseCommandHandlerTest {
   @Test
   void aPointMaterialisesAsRawAndAsVmdkWithTheSourceBytesAndARepeatIsANoOp() throws Exception {
     Path dest = guests.resolve(GUEST_ID);
+    Path leftover = Files.createDirectories(dest).resolve("." + GUEST_ID + "-0.raw.tmp-1f2e3d");
+    Files.write(leftover, new byte[4096]);
     CommandResult raw = run("m-raw", DiskFormat.DISK_FORMAT_RAW, dest.toString());
+    assertThat(leftover).as("a dead attempt's temporary is swept").doesNotExist();
     assertThat(raw.getOutcome()).as(raw.getFailure().getMessage()).isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
     assertThat(raw.getMaterialise().getDisksList()).extracting(DiskSpec::getPath)
         .containsExactly(dest.resolve(GUEST_ID + "-0.raw").toString(), dest.resolve(GUEST_ID + "-1.raw").toString());
