@@ -209,37 +209,7 @@ class CoordinatorVerticleFailoverTest {
                                     .setSnapshotTime(Timestamps.of(snapshot)))));
         };
         List<String> standbySteps = new CopyOnWriteArrayList<>();
-        hostB.responder = e -> switch (e.getPayloadCase()) {
-            case PROBE_PEER_HOST -> List.of(result(e, e.getProbePeerHost().getHeader().getCommandId())
-                    .setCommandResult(CommandResult.newBuilder()
-                            .setCommandId(e.getProbePeerHost().getHeader().getCommandId())
-                            .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
-                            .setProbe(ProbeResult.newBuilder().setPeerHostId("hostA"))));
-            case MATERIALISE_RESTORE_POINT -> {
-                var m = e.getMaterialiseRestorePoint();
-                standbySteps.add("materialise");
-                yield List.of(result(e, m.getHeader().getCommandId()).setCommandResult(CommandResult.newBuilder()
-                        .setCommandId(m.getHeader().getCommandId()).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
-                        .setMaterialise(MaterialiseResult.newBuilder().setBytesWritten(1 << 20)
-                                .addDisks(DiskSpec.newBuilder().setPath(m.getDestinationDir() + "/mail-0.raw")
-                                        .setFormat(m.getTargetFormat()).setCapacityBytes(1L << 30)))));
-            }
-            case REGISTER_GUEST -> {
-                standbySteps.add(e.getRegisterGuest().getTransient() ? "register" : "make-persistent");
-                String id = e.getRegisterGuest().getHeader().getCommandId();
-                yield List.of(result(e, id).setCommandResult(CommandResult.newBuilder().setCommandId(id)
-                        .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
-                        .setRegister(RegisterResult.newBuilder().setHypervisorUuid("uuid-on-hostB"))));
-            }
-            case START_GUEST -> {
-                standbySteps.add("start");
-                String id = e.getStartGuest().getHeader().getCommandId();
-                yield List.of(result(e, id).setCommandResult(CommandResult.newBuilder().setCommandId(id)
-                        .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
-                        .setBoot(BootResult.newBuilder().setBootVerified(true))));
-            }
-            default -> List.of();
-        };
+        hostB.responder = standby(standbySteps, () -> true);
         hostA.send(Envelope.newBuilder().setMessageId("inv-A").setInventory(Inventory.newBuilder().setHostId("hostA")
                 .setFacts(kvm("hostA")).addGuests(mail())));
         hostB.send(Envelope.newBuilder().setMessageId("inv-B").setInventory(Inventory.newBuilder().setHostId("hostB")
@@ -343,6 +313,105 @@ class CoordinatorVerticleFailoverTest {
         // I4: each command went out only after the record that started its step was journaled.
         assertThat(indexOf(journal, r -> r.hasRecoveryStepChanged() && r.getRecoveryStepChanged().hasCommand()))
                 .isGreaterThan(indexOf(journal, JournalRecord::hasFailoverStarted));
+    }
+
+    @Test
+    void aCoordinatorRestartedMidFailoverResendsTheOutstandingStepWhenTheStandbyLinksAndCompletesIt()
+            throws Exception {
+        CoordinatorVerticle first = new CoordinatorVerticle(config);
+        String firstId = join(vertx.deployVerticle(first));
+        FakeAgent hostA = new FakeAgent(first.actualPort(), "hostA", "site", SiteConfigs.SECRET);
+        FakeAgent hostB = new FakeAgent(first.actualPort(), "hostB", "hostb-key", "another secret for hostB only");
+        hostA.peerId = "hostB";
+        hostB.peerId = "hostA";
+        String pointId = MAIL + "/20261130T100000Z";
+        Instant snapshot = Instant.now().minusSeconds(5);
+        hostA.responder = e -> e.hasBackupGuest() ? List.of(result(e, e.getBackupGuest().getHeader().getCommandId())
+                .setCommandResult(CommandResult.newBuilder().setCommandId(e.getBackupGuest().getHeader()
+                        .getCommandId()).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                        .setBackup(BackupResult.newBuilder().setPointId(pointId)
+                                .setSnapshotTime(Timestamps.of(snapshot))))) : List.of();
+        List<String> steps = new CopyOnWriteArrayList<>();
+        hostB.responder = standby(steps, () -> false);
+        hostA.send(Envelope.newBuilder().setMessageId("inv-A").setInventory(Inventory.newBuilder().setHostId("hostA")
+                .setFacts(kvm("hostA")).addGuests(mail())));
+        hostB.send(Envelope.newBuilder().setMessageId("inv-B").setInventory(Inventory.newBuilder().setHostId("hostB")
+                .setFacts(kvm("hostB"))));
+        await().atMost(Duration.ofSeconds(10)).until(() -> journalRecords().stream()
+                .anyMatch(JournalRecord::hasRestorePointRecorded));
+        hostB.peerSilentSince = Instant.now();
+        hostA.die();
+        await().atMost(Duration.ofSeconds(20)).until(() -> steps.contains("register"));
+        String registerId = hostB.commands().stream().filter(Envelope::hasRegisterGuest).findFirst().orElseThrow()
+                .getRegisterGuest().getHeader().getCommandId();
+
+        // The coordinator dies with REGISTER outstanding; a new one replays the journal.
+        join(vertx.undeploy(firstId));
+        hostB.die();
+        CoordinatorVerticle second = new CoordinatorVerticle(config);
+        join(vertx.deployVerticle(second));
+        assertThat(second.epoch()).isEqualTo(2);
+        List<String> after = new CopyOnWriteArrayList<>();
+        FakeAgent hostB2 = new FakeAgent(second.actualPort(), "hostB", "hostb-key", "another secret for hostB only");
+        hostB2.peerId = "hostA";
+        hostB2.peerSilentSince = hostB.peerSilentSince;
+        hostB2.responder = standby(after, () -> true);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> journalRecords().stream()
+                .anyMatch(JournalRecord::hasGuestFailedOver) && after.contains("make-persistent"));
+        assertThat(after).containsExactly("register", "start", "make-persistent");
+        assertThat(hostB2.commands()).filteredOn(Envelope::hasRegisterGuest).first().satisfies(e -> {
+            assertThat(e.getRegisterGuest().getHeader().getCommandId()).as("same command, resent")
+                    .isEqualTo(registerId);
+            assertThat(e.getEpoch()).isEqualTo(2);
+            assertThat(e.getRegisterGuest().getHeader().getEpoch()).isEqualTo(2);
+        });
+        List<JournalRecord> journal = journalRecords();
+        assertThat(journal).filteredOn(JournalRecord::hasFailoverStarted).as("no second failover").hasSize(1);
+        assertThat(journal).filteredOn(JournalRecord::hasHostStateChanged)
+                .extracting(r -> r.getHostStateChanged().getHostId() + " " + r.getHostStateChanged().getTo())
+                .as("a restart does not take the silent lost host for heard again")
+                .doesNotContain("hostA HOST_HEALTH_UP");
+    }
+
+    /** A standby that answers probes as unanswered and every recovery step with success (REGISTER only while
+     * {@code answerRegister} says so), noting each step in {@code standbySteps}. */
+    private static Function<Envelope, List<Envelope.Builder>> standby(List<String> standbySteps,
+                                                                       java.util.function.BooleanSupplier answerRegister) {
+        return e -> switch (e.getPayloadCase()) {
+            case PROBE_PEER_HOST -> List.of(result(e, e.getProbePeerHost().getHeader().getCommandId())
+                    .setCommandResult(CommandResult.newBuilder()
+                            .setCommandId(e.getProbePeerHost().getHeader().getCommandId())
+                            .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                            .setProbe(ProbeResult.newBuilder().setPeerHostId("hostA"))));
+            case MATERIALISE_RESTORE_POINT -> {
+                var m = e.getMaterialiseRestorePoint();
+                standbySteps.add("materialise");
+                yield List.of(result(e, m.getHeader().getCommandId()).setCommandResult(CommandResult.newBuilder()
+                        .setCommandId(m.getHeader().getCommandId()).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                        .setMaterialise(MaterialiseResult.newBuilder().setBytesWritten(1 << 20)
+                                .addDisks(DiskSpec.newBuilder().setPath(m.getDestinationDir() + "/mail-0.raw")
+                                        .setFormat(m.getTargetFormat()).setCapacityBytes(1L << 30)))));
+            }
+            case REGISTER_GUEST -> {
+                standbySteps.add(e.getRegisterGuest().getTransient() ? "register" : "make-persistent");
+                if (!answerRegister.getAsBoolean()) {
+                    yield List.<Envelope.Builder>of();
+                }
+                String id = e.getRegisterGuest().getHeader().getCommandId();
+                yield List.of(result(e, id).setCommandResult(CommandResult.newBuilder().setCommandId(id)
+                        .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                        .setRegister(RegisterResult.newBuilder().setHypervisorUuid("uuid-on-hostB"))));
+            }
+            case START_GUEST -> {
+                standbySteps.add("start");
+                String id = e.getStartGuest().getHeader().getCommandId();
+                yield List.of(result(e, id).setCommandResult(CommandResult.newBuilder().setCommandId(id)
+                        .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                        .setBoot(BootResult.newBuilder().setBootVerified(true))));
+            }
+            default -> List.of();
+        };
     }
 
     private static HttpResponse<String> get(CoordinatorVerticle verticle, String path) throws Exception {

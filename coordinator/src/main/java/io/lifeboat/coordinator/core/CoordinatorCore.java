@@ -92,8 +92,9 @@ public final class CoordinatorCore {
         state.hostHealth().forEach((host, health) -> {
             if (this.hostIds.contains(host) && health != HostHealth.HOST_HEALTH_UNSPECIFIED) {
                 HostState to = HostState.valueOf(health.name().substring("HOST_HEALTH_".length()));
-                leases.apply(new HostTransition(host, to, to, Long.MIN_VALUE, 0, List.of(), false,
-                        "replayed from the journal"));
+                // A LOST host keeps its armed failover: a crash between LOST and FailoverStarted must not strand it.
+                leases.apply(new HostTransition(host, to, to, Long.MIN_VALUE, 0, List.of(),
+                        state.hostFailoverArmed(host), "replayed from the journal"));
             }
         });
     }

@@ -123,7 +123,8 @@ public final class LeaseTable {
                     }
                 }
                 case SUSPECTED -> {
-                    if (silence <= timers.suspectAfterNanos()) {
+                    // Only a host actually heard is back: after a restart, silence counts from the start.
+                    if (silence <= timers.suspectAfterNanos() && tracker.heardFrom(host.hostId)) {
                         transitions.add(new HostTransition(host.hostId, host.state, back(host), nowNanos, silence,
                                 List.of(), false, "heard again after " + LeaseTimers.show(silence)));
                         continue;
@@ -135,13 +136,14 @@ public final class LeaseTable {
                     if (secondSignal && agreeing.size() >= majority) {
                         newlyLost++;
                         transitions.add(lost(host, nowNanos, silence, agreeing, newlyLost));
-                    } else if (nowNanos - host.probeRequestedNanos >= timers.suspectAfterNanos()
+                    } else if (host.probeRequestedNanos == Long.MIN_VALUE
+                            || nowNanos - host.probeRequestedNanos >= timers.suspectAfterNanos()
                             || host.probeRequestedNanos < host.stateSinceNanos) {
                         prober(host.hostId, nowNanos).ifPresent(p -> probes.add(new ProbeRequest(host.hostId, p)));
                     }
                 }
                 case LOST -> {
-                    if (silence <= timers.suspectAfterNanos()) {
+                    if (silence <= timers.suspectAfterNanos() && tracker.heardFrom(host.hostId)) {
                         transitions.add(new HostTransition(host.hostId, host.state, back(host), nowNanos, silence,
                                 List.of(), false, "lost host heard again; its guests stay with their current owner"));
                     } else if (host.failoverArmed && (host.adminConfirmed || !massFailure(nowNanos))

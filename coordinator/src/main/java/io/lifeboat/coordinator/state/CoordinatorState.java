@@ -36,6 +36,7 @@ public final class CoordinatorState {
     private long epoch;
     private String epochNodeId = "";
     private final Map<String, HostHealth> hostHealth = new TreeMap<>();
+    private final Map<String, Boolean> hostFailoverArmed = new TreeMap<>();
     private final Map<String, HostFacts> hostFacts = new TreeMap<>();
     private final Map<String, RecoveryPlanDefined> plans = new TreeMap<>();
     private final Map<String, GuestEntry> guests = new TreeMap<>();
@@ -49,6 +50,7 @@ public final class CoordinatorState {
         copy.epoch = epoch;
         copy.epochNodeId = epochNodeId;
         copy.hostHealth.putAll(hostHealth);
+        copy.hostFailoverArmed.putAll(hostFailoverArmed);
         copy.hostFacts.putAll(hostFacts);
         copy.plans.putAll(plans);
         copy.guests.putAll(guests);
@@ -89,6 +91,7 @@ public final class CoordinatorState {
 
     private void apply(HostStateChanged r) {
         hostHealth.put(r.getHostId(), r.getTo());
+        hostFailoverArmed.put(r.getHostId(), r.getTo() == HostHealth.HOST_HEALTH_LOST && r.getFailoverArmed());
     }
 
     private void apply(HostFactsRecorded r) {
@@ -204,6 +207,11 @@ public final class CoordinatorState {
         return java.util.Collections.unmodifiableMap(hostHealth);
     }
 
+    /** Whether the journal says a LOST host's failover is armed. */
+    public boolean hostFailoverArmed(String hostId) {
+        return hostFailoverArmed.getOrDefault(hostId, false);
+    }
+
     /** Latest facts of every host, by host id. */
     public Map<String, HostFacts> hostFacts() {
         return java.util.Collections.unmodifiableMap(hostFacts);
@@ -260,7 +268,8 @@ public final class CoordinatorState {
         hostFacts.values().forEach(f -> out.addRecords(JournalRecord.newBuilder()
                 .setHostFactsRecorded(HostFactsRecorded.newBuilder().setFacts(f))));
         hostHealth.forEach((h, s) -> out.addRecords(JournalRecord.newBuilder().setHostStateChanged(
-                HostStateChanged.newBuilder().setHostId(h).setTo(s).setReason("snapshot"))));
+                HostStateChanged.newBuilder().setHostId(h).setTo(s).setFailoverArmed(hostFailoverArmed(h))
+                        .setReason("snapshot"))));
         plans.values().forEach(p -> out.addRecords(JournalRecord.newBuilder().setRecoveryPlanDefined(p)));
         guests.values().forEach(g -> out.addRecords(JournalRecord.newBuilder().setGuestProtected(
                 GuestProtected.newBuilder().setSpec(g.spec()).setPrimaryHostId(g.primaryHostId())

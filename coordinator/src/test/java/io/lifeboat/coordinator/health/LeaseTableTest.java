@@ -241,4 +241,23 @@ class LeaseTableTest {
         table.evaluate(4 * S + 200 * MS).transitions().forEach(table::apply);
         assertThat(table.state("hostP")).isEqualTo(HostState.UP);
     }
+
+    @Test
+    void aHostReplayedAsSuspectedOrLostIsNotTakenForHeardAgainAfterARestartAndASuspectedOneIsProbed() {
+        // A restarted coordinator: the journal says hostP was SUSPECTED; nothing arrived from it since the start.
+        table.apply(new HostTransition("hostP", HostState.SUSPECTED, HostState.SUSPECTED, Long.MIN_VALUE, 0,
+                List.of(), false, "replayed from the journal"));
+        HealthAssessment first = table.evaluate(100 * MS);
+        assertThat(first.transitions()).as("silence counts from the start, but hostP was not heard").isEmpty();
+        assertThat(first.probes()).containsExactly(new ProbeRequest("hostP", "hostS"));
+
+        table.apply(new HostTransition("hostP", HostState.LOST, HostState.LOST, Long.MIN_VALUE, 0, List.of(), true,
+                "replayed from the journal"));
+        assertThat(table.evaluate(200 * MS).transitions()).isEmpty();
+        assertThat(table.failoverArmed("hostP")).as("an armed failover survives the restart").isTrue();
+
+        tracker.onHeartbeat("hostP", 300 * MS, Map.of());
+        assertThat(table.evaluate(400 * MS).transitions()).singleElement()
+                .satisfies(t -> assertThat(t.to()).isEqualTo(HostState.UP));
+    }
 }
