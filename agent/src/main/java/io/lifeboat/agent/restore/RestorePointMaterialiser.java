@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes the disks of a restore point from the agent's store as files its hypervisor runs (sparse raw, or VMDK
- * monolithicSparse), one per disk, named {@code <guest id>-<disk index>.raw|.vmdk}, inside the configured guest
+ * monolithicSparse; the result says which), one per disk, named {@code <guest id>-<disk index>.raw|.vmdk}, inside the configured guest
  * directories only. Blocking: call it on a worker thread.
  *
  * <p>Each disk file gets a hidden marker {@code .<file>.lifeboat.json} naming the point, disk and format it holds
@@ -63,8 +63,8 @@ public final class RestorePointMaterialiser {
    *
    * @param guestId the guest the point belongs to
    * @param pointId the point id, {@code <guest id>/<yyyyMMddTHHmmssZ>}
-   * @param format RAW or VMDK
-   * @param createType for VMDK: UNSPECIFIED or MONOLITHIC_SPARSE
+   * @param format RAW or VMDK (QCOW2 is written as raw)
+   * @param createType for VMDK: any hosted subformat, written as monolithicSparse; VMFS is refused
    * @param destinationDir an absolute directory inside one of the guest directories
    * @return the disks written (in the point's order) and the data bytes written
    * @throws HypervisorException naming what and where, when the command is invalid or the point unusable; nothing
@@ -100,9 +100,12 @@ public final class RestorePointMaterialiser {
           bytes += m.bytesWritten();
           DiskManifest disk = point.disks().get(i);
           DiskSpec.Builder spec = DiskSpec.newBuilder().setPath(targets.get(i).toString())
-              .setFormat(format).setCapacityBytes(capacity(disk, imageFormat));
+              .setCapacityBytes(capacity(disk, imageFormat));
           if (imageFormat == ImageFormat.VMDK) {
-            spec.setVmdkCreateType(VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE);
+            spec.setFormat(DiskFormat.DISK_FORMAT_VMDK)
+                .setVmdkCreateType(VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE);
+          } else {
+            spec.setFormat(DiskFormat.DISK_FORMAT_RAW);
           }
           result.addDisks(spec);
         }
@@ -117,16 +120,21 @@ public final class RestorePointMaterialiser {
     return format == ImageFormat.VMDK ? (disk.capacity() + 511) / 512 * 512 : disk.capacity();
   }
 
+  /**
+   * The format written for a requested one: the nearest this agent writes that the same hypervisors run. RAW is
+   * written as sparse raw; QCOW2 (asked only for QEMU, which runs raw) as sparse raw too; any hosted VMDK subformat
+   * as monolithicSparse, which every hypervisor that runs hosted VMDKs runs. The result reports what was written.
+   */
   private ImageFormat imageFormat(DiskFormat format, VmdkCreateType createType) {
-    if (format == DiskFormat.DISK_FORMAT_RAW) {
+    if (format == DiskFormat.DISK_FORMAT_RAW || format == DiskFormat.DISK_FORMAT_QCOW2) {
       return ImageFormat.RAW;
     }
-    if (format == DiskFormat.DISK_FORMAT_VMDK && (createType == VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED
-        || createType == VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE)) {
+    if (format == DiskFormat.DISK_FORMAT_VMDK && createType != VmdkCreateType.VMDK_CREATE_TYPE_VMFS
+        && createType != VmdkCreateType.UNRECOGNIZED) {
       return ImageFormat.VMDK;
     }
-    throw HypervisorException.permanent("unsupported_format", "agent " + hostId + " materialises RAW or VMDK"
-        + " monolithicSparse disks, not " + format + (format == DiskFormat.DISK_FORMAT_VMDK ? " " + createType : ""));
+    throw HypervisorException.permanent("unsupported_format", "agent " + hostId + " materialises RAW or hosted VMDK"
+        + " (monolithicSparse) disks, not " + format + (format == DiskFormat.DISK_FORMAT_VMDK ? " " + createType : ""));
   }
 
   private RestorePointId pointId(String guestId, String pointId) {

@@ -117,6 +117,14 @@ class MaterialiseCommandHandlerTest {
     CommandResult again = run("m-vmdk-again", DiskFormat.DISK_FORMAT_VMDK, dest.toString());
     assertThat(again.getMaterialise()).isEqualTo(vmdk.getMaterialise());
     assertThat(Files.getLastModifiedTime(dest.resolve(GUEST_ID + "-0.vmdk"))).isEqualTo(before);
+    // Formats this agent does not write map to the nearest one the same hypervisors run, and the result says so.
+    CommandResult flat = run("m-flat", DiskFormat.DISK_FORMAT_VMDK, VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_FLAT,
+        dest.toString(), pointId);
+    assertThat(flat.getMaterialise()).isEqualTo(vmdk.getMaterialise());
+    CommandResult qcow = run("m-qcow", DiskFormat.DISK_FORMAT_QCOW2, VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED,
+        dest.toString(), pointId);
+    assertThat(qcow.getMaterialise()).isEqualTo(raw.getMaterialise());
+    assertThat(Files.getLastModifiedTime(dest.resolve(GUEST_ID + "-0.vmdk"))).isEqualTo(before);
 
     // Once a guest wrote to the disk, no command overwrites it.
     try (RandomAccessFile f = new RandomAccessFile(dest.resolve(GUEST_ID + "-1.vmdk").toFile(), "rw")) {
@@ -151,8 +159,13 @@ class MaterialiseCommandHandlerTest {
       assertThat(r.getFailure().getCode()).as(r.getFailure().getMessage()).isEqualTo(c[2]);
       assertThat(r.getFailure().getMessage()).contains("hostB").contains(c[3]);
     }
-    CommandResult qcow = run("bad-qcow", DiskFormat.DISK_FORMAT_QCOW2, guests + "/x", pointId);
-    assertThat(qcow.getFailure().getCode()).isEqualTo("unsupported_format");
+    CommandResult vmfs = run("bad-vmfs", DiskFormat.DISK_FORMAT_VMDK, VmdkCreateType.VMDK_CREATE_TYPE_VMFS,
+        guests + "/x", pointId);
+    assertThat(vmfs.getFailure().getCode()).isEqualTo("unsupported_format");
+    assertThat(vmfs.getFailure().getMessage()).contains("VMDK_CREATE_TYPE_VMFS");
+    CommandResult none = run("bad-none", DiskFormat.DISK_FORMAT_UNSPECIFIED, VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED,
+        guests + "/x", pointId);
+    assertThat(none.getFailure().getCode()).isEqualTo("unsupported_format");
     try (Stream<Path> written = Files.walk(dir.getParent().resolve(dir.getFileName()))) {
       assertThat(written.filter(p -> p.startsWith(guests) || p.startsWith(outside)).filter(Files::isRegularFile))
           .isEmpty();
@@ -166,9 +179,13 @@ class MaterialiseCommandHandlerTest {
   }
 
   private CommandResult run(String id, DiskFormat format, String dest, String point) {
+    return run(id, format, VmdkCreateType.VMDK_CREATE_TYPE_UNSPECIFIED, dest, point);
+  }
+
+  private CommandResult run(String id, DiskFormat format, VmdkCreateType createType, String dest, String point) {
     Envelope command = Envelope.newBuilder().setMaterialiseRestorePoint(MaterialiseRestorePoint.newBuilder()
         .setHeader(CommandHeader.newBuilder().setCommandId(id).setEpoch(1)).setGuestId(GUEST_ID).setPointId(point)
-        .setTargetFormat(format).setDestinationDir(dest)).build();
+        .setTargetFormat(format).setTargetVmdkCreateType(createType).setDestinationDir(dest)).build();
     vertx.runOnContext(v -> dispatcher.dispatch(command, r -> replies.add(r.build())));
     await().atMost(30, TimeUnit.SECONDS).until(() -> replies.stream()
         .anyMatch(e -> e.hasCommandResult() && e.getCommandResult().getCommandId().equals(id)));
