@@ -55,7 +55,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
                         .put("leaseTtlSeconds", t.leaseTtlNanos() / 1e9)
                         .put("recoveryStartSeconds", t.recoveryStartNanos() / 1e9)
                         .put("plans", new JsonArray(java.util.List.copyOf(cfg.plans().keySet())))
-                        .put("guests", cfg.guests().size()).encode());
+                        .put("guests", cfg.guests().size())
+                        .put("httpListen", cfg.http().map(Object::toString).orElse(null))
+                        .put("hostsWithoutStore", new JsonArray(cfg.hosts().values().stream()
+                                .filter(h -> h.store().isEmpty()).map(h -> h.hostId()).toList())).encode());
             } else {
                 out.println(config + ": coordinator " + cfg.nodeId() + ", voters " + cfg.placement().voters()
                         + ", automatic failover " + (notArmed.isEmpty() ? "armed" : "NOT armed: " + notArmed.get()));
@@ -75,6 +78,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         }
         out.println("coordinator " + cfg.nodeId() + " epoch " + verticle.epoch() + " listening on "
                 + cfg.listenHost() + ":" + verticle.actualPort()
+                + cfg.http().map(h -> "; metrics and status on http://" + h.host() + ":" + verticle.httpPort() + "/")
+                        .orElse("")
                 + notArmed.map(why -> "; automatic failover NOT armed: " + why).orElse(""));
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);

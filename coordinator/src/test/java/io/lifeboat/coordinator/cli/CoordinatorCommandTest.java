@@ -37,6 +37,8 @@ class CoordinatorCommandTest {
         assertThat(doc.getDouble("leaseTtlSeconds")).isEqualTo(8.0);
         assertThat(doc.getDouble("recoveryStartSeconds")).isEqualTo(10.0);
         assertThat(doc.getJsonArray("voters").encode()).isEqualTo("[\"c1\",\"hostA\",\"hostB\"]");
+        assertThat(doc.getValue("httpListen")).isNull();
+        assertThat(doc.getJsonArray("hostsWithoutStore")).isEmpty();
     }
 
     @Test
