@@ -26,6 +26,7 @@ import io.lifeboat.coordinator.core.TransitionLines;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
 import io.lifeboat.coordinator.http.StatusHttpServer;
+import io.lifeboat.coordinator.http.StatusView;
 import io.lifeboat.coordinator.journal.Journal;
 import io.lifeboat.coordinator.link.HelloAuthenticator;
 import io.lifeboat.coordinator.state.CoordinatorState;
@@ -42,8 +43,10 @@ import io.lifeboat.protocol.v1.HelloRefused;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.lifeboat.protocol.v1.RefusalReason;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -97,6 +100,32 @@ public final class CoordinatorVerticle extends VerticleBase {
     /** The port the HTTP server (metrics, status) is bound to, or -1 when the config has no {@code http}. */
     public int httpPort() {
         return http == null ? -1 : http.actualPort();
+    }
+
+    /** A copy of the coordinator's state, taken on its event loop; safe to call from any thread after start. */
+    public Future<CoordinatorState> stateCopy() {
+        return onLoop(() -> core.state().copy());
+    }
+
+    /** The {@code GET /api/v1/status} document, rendered on its event loop; safe to call from any thread after start. */
+    public Future<JsonObject> status() {
+        return onLoop(() -> StatusView.render(core, wall.instant()));
+    }
+
+    private <T> Future<T> onLoop(java.util.function.Supplier<T> read) {
+        if (context == null || core == null) {
+            return Future.failedFuture(new IllegalStateException("coordinator " + config.nodeId()
+                    + " has not started"));
+        }
+        Promise<T> result = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                result.complete(read.get());
+            } catch (RuntimeException e) {
+                result.fail(e);
+            }
+        });
+        return result.future();
     }
 
     /** The current epoch (after start). */

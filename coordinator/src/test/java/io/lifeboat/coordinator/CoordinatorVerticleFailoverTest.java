@@ -282,6 +282,10 @@ class CoordinatorVerticleFailoverTest {
             assertThat(Timestamps.duration(r.getGuestFailedOver().getRto())).isLessThan(Duration.ofSeconds(10));
         });
         JsonObject after = status(verticle);
+        assertThat(join(verticle.status()).getJsonArray("guests").getJsonObject(0).getString("state"))
+                .isEqualTo("FAILED_OVER");
+        assertThat(join(verticle.stateCopy()).guest(MAIL)).hasValueSatisfying(g -> assertThat(g.ownerHostId())
+                .isEqualTo("hostB"));
         assertThat(after.getJsonArray("hosts").getJsonObject(0).getString("state")).isEqualTo("LOST");
         assertThat(after.getJsonArray("guests").getJsonObject(0).getString("state")).isEqualTo("FAILED_OVER");
         assertThat(after.getJsonArray("guests").getJsonObject(0).getString("ownerHostId")).isEqualTo("hostB");
