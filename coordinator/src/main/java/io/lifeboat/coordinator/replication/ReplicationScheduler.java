@@ -101,13 +101,14 @@ public final class ReplicationScheduler {
     public Decision tick(CoordinatorState state, HostReadiness hosts, Instant now) {
         List<JournalRecord> records = new ArrayList<>();
         List<OutboundCommand> commands = new ArrayList<>();
-        CoordinatorState work = state.copy();
+        // Each guest gets at most one record per tick and guests do not affect each other: no working copy needed.
+        CoordinatorState work = state;
         for (GuestEntry guest : work.guests().values()) {
             GuestBackups b = work.backups(guest.guestId());
             if (b.pending().isPresent()) {
                 PendingBackup p = b.pending().get();
                 if (now.isAfter(p.deadline())) {
-                    emit(work, records, finished(b, p.commandId(), Failure.newBuilder()
+                    records.add(finished(b, p.commandId(), Failure.newBuilder()
                             .setErrorClass(ErrorClass.ERROR_CLASS_RETRIABLE).setCode("timed_out")
                             .setMessage("backup " + p.commandId() + " of guest " + guest.guestId() + " on host "
                                     + guest.primaryHostId() + " got no result by " + p.deadline()).build(), now));
@@ -252,7 +253,7 @@ public final class ReplicationScheduler {
                         .setAddress(stores.get(guest.standbyHostId())).setStoreId(STORE_ID))
                 .build();
         Envelope envelope = envelope(work.epoch(), cmd);
-        emit(work, records, JournalRecord.newBuilder().setBackupRequested(BackupRequested.newBuilder()
+        records.add(JournalRecord.newBuilder().setBackupRequested(BackupRequested.newBuilder()
                 .setGuestId(guest.guestId()).setCommandId(commandId).setTargetHostId(guest.standbyHostId())
                 .setRequestedAt(Timestamps.of(now)).setDeadline(Timestamps.of(now.plus(settings.timeout())))
                 .setCommand(envelope).setSequence(sequence)).build());
