@@ -132,6 +132,65 @@ class StandbyGuestTest {
   }
 
   @Test
+  void onLibvirtARegisteredGuestIsStartedFencedAndUnregisteredByIdAndHeartbeatsNameIt() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("site.secret"), "0123456789abcdef-site\n");
+    Path config = Files.writeString(dir.resolve("agent.yaml"), """
+        hostId: hostB
+        stateDir: state
+        coordinators: ["c1@127.0.0.1:%d"]
+        secretFile: site.secret
+        driver: {kind: libvirt, uri: "test:///default"}
+        fenceProcess: none
+        """.formatted(port));
+    Path disk = Files.write(dir.resolve(GUEST_ID + "-0.raw"), new byte[4096]);
+    Vertx vertx = Vertx.vertx();
+    try {
+      CoordinatorStandIn c1 = new CoordinatorStandIn("c1", 4,
+          new LinkCredentials("site", "0123456789abcdef-site".getBytes(StandardCharsets.UTF_8)));
+      get(c1.listen(vertx, port));
+      AgentRuntime agent = get(AgentRuntime.start(vertx, AgentConfig.read(config)));
+      await().atMost(10, TimeUnit.SECONDS).until(() -> !c1.received(Envelope.PayloadCase.INVENTORY).isEmpty());
+      GuestSpec spec = GuestSpec.newBuilder().setGuestId(GUEST_ID).setName("lifeboat-standby-mail").setVcpus(1)
+          .setMemoryBytes(64L << 20)
+          .addDisks(DiskSpec.newBuilder().setPath(disk.toString()).setFormat(DiskFormat.DISK_FORMAT_RAW)
+              .setCapacityBytes(4096).setBus(DiskBus.DISK_BUS_VIRTIO).setTarget("vda"))
+          .build();
+      // libvirt's test driver cannot create paused transient domains: this registration is persistent.
+      CommandResult registered = command(c1, "reg", Envelope.newBuilder().setRegisterGuest(RegisterGuest.newBuilder()
+          .setHeader(header("reg")).setSpec(spec).setDisableAutostart(true)));
+      assertThat(registered.getOutcome()).as(registered.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      CommandResult started = command(c1, "start", Envelope.newBuilder().setStartGuest(StartGuest.newBuilder()
+          .setHeader(header("start")).setGuestId(GUEST_ID)));
+      assertThat(started.getOutcome()).as(started.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
+          .anyMatch(h -> h.getHeartbeat().getRunningGuestIdsList().contains(GUEST_ID)));
+      assertThat(get(agent.driver().inventory())).filteredOn(g -> g.getName().equals("lifeboat-standby-mail"))
+          .singleElement().satisfies(g -> {
+            assertThat(g.getHypervisorUuid()).isEqualTo(registered.getRegister().getHypervisorUuid());
+            assertThat(g.getPowerState()).isEqualTo(PowerState.POWER_STATE_RUNNING);
+          });
+      CommandResult fenced = command(c1, "fence", Envelope.newBuilder().setFence(io.lifeboat.protocol.v1.Fence
+          .newBuilder().setHeader(header("fence")).setReason("test")));
+      assertThat(fenced.getFence().getStoppedGuestIdsList()).containsExactly(GUEST_ID);
+      CommandResult unregistered = command(c1, "unreg", Envelope.newBuilder().setUnregisterGuest(
+          UnregisterGuest.newBuilder().setHeader(header("unreg")).setGuestId(GUEST_ID)));
+      assertThat(unregistered.getOutcome()).as(unregistered.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      assertThat(get(agent.driver().inventory())).noneMatch(g -> g.getName().equals("lifeboat-standby-mail"));
+      get(agent.stop(vertx));
+      get(c1.close());
+    } finally {
+      get(vertx.close());
+    }
+  }
+
+  @Test
   void configuredGuestsStayWhenARegisteredOneIsForgotten() throws Exception {
     Path file = dir.resolve("registered.json");
     GuestDirectory d = GuestDirectory.open(Map.of("g1", "mail"), file);
