@@ -238,9 +238,45 @@ public final class CoordinatorCore {
                     out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
                 }
             }
+            case COMMAND_ACK -> {
+                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                var ack = envelope.getCommandAck();
+                if (!ack.getAccepted()) {
+                    refused(hostId, ack, wall, out);
+                }
+            }
             default -> tracker.onHeartbeat(hostId, nowNanos, Map.of());
         }
         return out.build();
+    }
+
+    /**
+     * An agent refused a command: a refused probe says nothing about the peer (it is simply asked again); a refused
+     * backup fails (and is retried after the backoff); a failover step fails only when retrying cannot help (stale
+     * epoch, unsupported, invalid) and otherwise waits for its deadline, so that a busy or fenced standby does not
+     * burn its attempts in milliseconds.
+     */
+    private void refused(String hostId, io.lifeboat.protocol.v1.CommandAck ack, Instant wall, Out out) {
+        String id = ack.getCommandId();
+        if (probeTargets.remove(id) != null) {
+            return;
+        }
+        boolean retriable = ack.getRefusal() == io.lifeboat.protocol.v1.CommandRefusal.COMMAND_REFUSAL_BUSY
+                || ack.getRefusal() == io.lifeboat.protocol.v1.CommandRefusal.COMMAND_REFUSAL_FENCED;
+        var result = io.lifeboat.protocol.v1.CommandResult.newBuilder().setCommandId(id)
+                .setOutcome(io.lifeboat.protocol.v1.CommandOutcome.COMMAND_OUTCOME_FAILED)
+                .setFailure(io.lifeboat.protocol.v1.Failure.newBuilder()
+                        .setErrorClass(retriable ? io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_RETRIABLE
+                                : io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_PERMANENT)
+                        .setCode("refused_" + ack.getRefusal().name().substring("COMMAND_REFUSAL_".length())
+                                .toLowerCase(java.util.Locale.ROOT))
+                        .setMessage("agent " + hostId + " refused command " + id + ": " + ack.getMessage()))
+                .build();
+        if (replication.owns(state, id)) {
+            out.decision(replication.onResult(state, result, wall));
+        } else if (!retriable) {
+            out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
+        }
     }
 
     private void protect(String hostId, List<GuestSpec> reported, Out out) {

@@ -186,4 +186,41 @@ class CoordinatorCoreTest {
 
     private record ProbePeerHostSeen(String prober, String peer, String hypervisorUri, String ssh, long at) {
     }
+
+    @Test
+    void aBackupTheAgentRefusesFailsAtOnceAndIsRetriedAfterTheBackoff() {
+        CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
+                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
+                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
+                new CoordinatorState(), 0);
+        site.configure(List.of(RecoveryPlanDefined.newBuilder().setName("office").setTargetHostId("hostB").build()),
+                List.of(new GuestProtection("g-mail", "mail", "hostA", "hostB", "office",
+                        java.time.Duration.ofSeconds(600))),
+                List.of(new HostEndpoints("hostA", java.util.Optional.empty(), java.util.Optional.empty(),
+                                java.util.Optional.empty()),
+                        new HostEndpoints("hostB", java.util.Optional.of("10.0.0.3:7402"), java.util.Optional.empty(),
+                                java.util.Optional.empty())));
+        site.start(T0);
+        site.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setInventory(Inventory.newBuilder()
+                .setHostId("hostA").addGuests(GuestSpec.newBuilder().setName("mail")))), 0, T0);
+        site.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                .setHostId("hostB"))), 0, T0);
+        List<Envelope> backups = site.tick(0, T0).commands().stream().map(c -> c.envelope()).toList();
+        assertThat(backups).singleElement().satisfies(e -> assertThat(e.hasBackupGuest()).isTrue());
+        String id = backups.get(0).getBackupGuest().getHeader().getCommandId();
+
+        CoreOutput refused = site.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setCommandAck(
+                io.lifeboat.protocol.v1.CommandAck.newBuilder().setCommandId(id).setAccepted(false)
+                        .setRefusal(io.lifeboat.protocol.v1.CommandRefusal.COMMAND_REFUSAL_FENCED)
+                        .setMessage("host hostA is fenced"))), S, T0.plusSeconds(1));
+        assertThat(refused.records()).singleElement().satisfies(r -> {
+            assertThat(r.getBackupFinished().getSucceeded()).isFalse();
+            assertThat(r.getBackupFinished().getFailure().getCode()).isEqualTo("refused_fenced");
+            assertThat(r.getBackupFinished().getFailure().getMessage())
+                    .isEqualTo("agent hostA refused command " + id + ": host hostA is fenced");
+        });
+        assertThat(site.replication(T0.plusSeconds(1)).get("g-mail").inFlightCommandId()).isEmpty();
+        assertThat(site.replication(T0.plusSeconds(1)).get("g-mail").nextBackupAt())
+                .contains(T0.plusSeconds(31));
+    }
 }
