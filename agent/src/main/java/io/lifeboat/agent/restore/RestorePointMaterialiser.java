@@ -187,17 +187,21 @@ public final class RestorePointMaterialiser {
     return dest;
   }
 
-  /** Refuses a destination that a symbolic link leads out of the guest directories. */
+  /**
+   * Refuses a destination that a symbolic link leads out of its guest directory (created first when missing: the
+   * configuration names it).
+   */
   private void checkRealPath(Path dest, String text) throws IOException {
-    Path existing = dest;
-    while (!Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    Path real = existing.toRealPath();
+    Path real = null;
     for (Path g : guestDirs) {
       if (dest.startsWith(g)) {
-        Path realGuestDir = Files.exists(g) ? g.toRealPath() : g;
-        if (real.startsWith(realGuestDir) || (!Files.exists(g) && g.startsWith(real))) {
+        Files.createDirectories(g);
+        Path existing = dest;
+        while (!Files.exists(existing)) {
+          existing = existing.getParent();
+        }
+        real = existing.toRealPath();
+        if (real.startsWith(g.toRealPath())) {
           return;
         }
       }
