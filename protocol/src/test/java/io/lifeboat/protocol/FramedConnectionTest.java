@@ -8,6 +8,7 @@ import io.lifeboat.protocol.v1.HelloAck;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,8 @@ class FramedConnectionTest {
     private static final int MAX_FRAME_BYTES = 4096;
 
     private static Vertx vertx;
+    /** Vert.x 5 closes a NetClient once it is garbage-collected (a Cleaner), and a client collected while its connect is in flight closes the new socket at once; so the client is held for as long as its sockets are used. */
+    private static NetClient netClient;
     private NetServer server;
     private final List<Envelope> delivered = new CopyOnWriteArrayList<>();
     private final AtomicReference<FrameException> serverFailure = new AtomicReference<>();
@@ -37,6 +40,7 @@ class FramedConnectionTest {
     @BeforeAll
     static void startVertx() {
         vertx = Vertx.vertx();
+        netClient = vertx.createNetClient();
     }
 
     @AfterAll
@@ -69,7 +73,7 @@ class FramedConnectionTest {
     }
 
     private RawClient connect() throws Exception {
-        NetSocket socket = join(vertx.createNetClient().connect(server.actualPort(), "127.0.0.1"));
+        NetSocket socket = join(netClient.connect(server.actualPort(), "127.0.0.1"));
         return new RawClient(socket);
     }
 
@@ -159,7 +163,7 @@ class FramedConnectionTest {
             }, e -> { }));
         });
         join(bigSender.listen(0, "127.0.0.1"));
-        RawClient client = new RawClient(join(vertx.createNetClient().connect(bigSender.actualPort(), "127.0.0.1")));
+        RawClient client = new RawClient(join(netClient.connect(bigSender.actualPort(), "127.0.0.1")));
         join(client.socket.write(frame(Envelope.newBuilder().setMessageId("go").build())));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> client.replies.size() == 1);
@@ -180,7 +184,7 @@ class FramedConnectionTest {
                     .build()), e -> { }));
         });
         join(refuser.listen(0, "127.0.0.1"));
-        RawClient client = new RawClient(join(vertx.createNetClient().connect(refuser.actualPort(), "127.0.0.1")));
+        RawClient client = new RawClient(join(netClient.connect(refuser.actualPort(), "127.0.0.1")));
 
         join(client.socket.write(frame(Envelope.newBuilder().setMessageId("hello-1").build())));
 
@@ -203,7 +207,7 @@ class FramedConnectionTest {
             }
         }, e -> { }));
         join(fragile.listen(0, "127.0.0.1"));
-        RawClient client = new RawClient(join(vertx.createNetClient().connect(fragile.actualPort(), "127.0.0.1")));
+        RawClient client = new RawClient(join(netClient.connect(fragile.actualPort(), "127.0.0.1")));
 
         join(client.socket.write(frame(Envelope.newBuilder().setMessageId("boom").build())
                 .appendBuffer(frame(Envelope.newBuilder().setMessageId("next").build()))));

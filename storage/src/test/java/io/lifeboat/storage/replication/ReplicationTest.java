@@ -9,6 +9,7 @@ import io.lifeboat.storage.store.RestorePointImage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -221,12 +222,15 @@ class ReplicationTest {
 
     /** A raw TCP peer that records what it receives. */
     static final class Conversation {
+        /** Held while the socket is used: Vert.x 5 closes a NetClient once it is garbage-collected. */
+        private final NetClient client;
         private final NetSocket socket;
         private final Buffer received = Buffer.buffer();
         private volatile boolean closed;
 
         Conversation(Vertx vertx, int port) throws Exception {
-            socket = ReplicationTest.result(vertx.createNetClient().connect(port, "127.0.0.1"));
+            client = vertx.createNetClient();
+            socket = ReplicationTest.result(client.connect(port, "127.0.0.1"));
             socket.handler(b -> {
                 synchronized (received) {
                     received.appendBuffer(b);
@@ -253,6 +257,8 @@ class ReplicationTest {
     /** Forwards a connection to the receiver and cuts it after a number of sender bytes. */
     static final class CuttingProxy {
         private final Vertx vertx;
+        /** Held while the proxy runs: Vert.x 5 closes a NetClient once it is garbage-collected. */
+        private NetClient client;
         private final int target;
         private final long cutAfter;
 
@@ -263,10 +269,11 @@ class ReplicationTest {
         }
 
         int start() throws Exception {
+            client = vertx.createNetClient();
             CompletableFuture<Integer> port = new CompletableFuture<>();
             vertx.createNetServer().connectHandler(in -> {
                 in.pause();
-                vertx.createNetClient().connect(target, "127.0.0.1").onSuccess(out -> {
+                client.connect(target, "127.0.0.1").onSuccess(out -> {
                     AtomicLong forwarded = new AtomicLong();
                     in.handler(b -> {
                         if (forwarded.addAndGet(b.length()) > cutAfter) {
