@@ -314,6 +314,17 @@ class CoordinatorVerticleFailoverTest {
                 "# (HELP|TYPE) lifeboat_\\w+ .*|lifeboat_\\w+(\\{[^}]*\\})? -?[0-9.]+"));
         assertThat(get(verticle, "/api/v1/nothing").statusCode()).isEqualTo(404);
 
+        // The old primary comes back: it is UP again, but gets no backup and its late commit is not a point.
+        FakeAgent back = new FakeAgent(verticle.actualPort(), "hostA", "site", SiteConfigs.SECRET);
+        back.send(Envelope.newBuilder().setMessageId("late-commit").setReplicationCommitted(ReplicationCommitted
+                .newBuilder().setGuestId(MAIL).setCycleId("late").setPointId(MAIL + "/20261130T100500Z")
+                .setSnapshotTime(Timestamps.of(Instant.now())).setTargetHostId("hostB")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(status(verticle).getJsonArray("hosts")
+                .getJsonObject(0).getString("state")));
+        assertThat(journalRecords()).filteredOn(JournalRecord::hasRestorePointRecorded)
+                .extracting(r -> r.getRestorePointRecorded().getPointId()).containsExactly(pointId);
+        assertThat(back.commands()).as("no backup of a guest that failed over").noneMatch(Envelope::hasBackupGuest);
+
         // I4: each command went out only after the record that started its step was journaled.
         assertThat(indexOf(journal, r -> r.hasRecoveryStepChanged() && r.getRecoveryStepChanged().hasCommand()))
                 .isGreaterThan(indexOf(journal, JournalRecord::hasFailoverStarted));

@@ -211,7 +211,11 @@ public final class CoordinatorCore {
             case REPLICATION_COMMITTED -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());
                 var committed = envelope.getReplicationCommitted();
-                if (state.guest(committed.getGuestId()).isPresent() && state.points(committed.getGuestId()).stream()
+                // Announced by the guest's owner (or the store host): a late commit from a host it failed over
+                // from is not a restore point to fail over to.
+                if (state.guest(committed.getGuestId()).map(g -> g.ownerHostId().equals(hostId)
+                        || g.standbyHostId().equals(hostId)).orElse(false)
+                        && state.points(committed.getGuestId()).stream()
                         .noneMatch(p -> p.pointId().equals(committed.getPointId()))) {
                     // The store commits a point only after every chunk's hash checked: it is verified.
                     out.record(JournalRecord.newBuilder().setRestorePointRecorded(RestorePointRecorded.newBuilder()

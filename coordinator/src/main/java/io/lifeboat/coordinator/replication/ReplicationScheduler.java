@@ -107,7 +107,16 @@ public final class ReplicationScheduler {
             GuestBackups b = work.backups(guest.guestId());
             if (b.pending().isPresent()) {
                 PendingBackup p = b.pending().get();
-                if (now.isAfter(p.deadline())) {
+                if (guest.state() != GuestState.GUEST_STATE_PROTECTED) {
+                    // Failing over: the old primary's backup is no longer wanted, and must not be resent to it.
+                    records.add(JournalRecord.newBuilder().setBackupFinished(BackupFinished.newBuilder()
+                            .setGuestId(guest.guestId()).setCommandId(p.commandId()).setSucceeded(false)
+                            .setFailure(Failure.newBuilder().setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT)
+                                    .setCode("superseded").setMessage("backup " + p.commandId() + " of guest "
+                                            + guest.guestId() + " dropped: the guest is "
+                                            + guest.state().name().substring("GUEST_STATE_".length())))
+                            .setAt(Timestamps.of(now)).setConsecutiveFailures(b.consecutiveFailures())).build());
+                } else if (now.isAfter(p.deadline())) {
                     records.add(finished(b, p.commandId(), Failure.newBuilder()
                             .setErrorClass(ErrorClass.ERROR_CLASS_RETRIABLE).setCode("timed_out")
                             .setMessage("backup " + p.commandId() + " of guest " + guest.guestId() + " on host "
@@ -181,7 +190,7 @@ public final class ReplicationScheduler {
     public List<OutboundCommand> resend(CoordinatorState state, String hostId) {
         List<OutboundCommand> out = new ArrayList<>();
         for (GuestEntry guest : state.guests().values()) {
-            if (!guest.primaryHostId().equals(hostId)) {
+            if (!guest.primaryHostId().equals(hostId) || guest.state() != GuestState.GUEST_STATE_PROTECTED) {
                 continue;
             }
             state.backups(guest.guestId()).pending().ifPresent(p -> {

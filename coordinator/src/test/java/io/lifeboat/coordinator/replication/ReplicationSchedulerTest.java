@@ -185,16 +185,24 @@ class ReplicationSchedulerTest {
     }
 
     @Test
-    void nothingIsScheduledForAGuestBeingFailedOverOrWithoutAStandbyStore() {
+    void nothingIsScheduledForAGuestBeingFailedOverOrWithoutAStandbyStoreAndItsBackupInFlightIsDropped() {
         ReplicationScheduler noStore = new ReplicationScheduler("c1", ReplicationScheduler.Settings.defaults());
         noStore.configure(Map.of(MAIL, RPO), Map.of("hostA", "10.0.0.2:7402"));
         assertThat(noStore.tick(state, hosts, T0).isEmpty()).isTrue();
         assertThat(noStore.status(state, hosts, MAIL, T0).blockedReason())
                 .contains("standby hostB has no store configured (hosts[].store)");
 
+        String inFlight = tick(T0).get(0).envelope().getBackupGuest().getHeader().getCommandId();
         record(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder().setOperationId("op-1")
                 .setLostHostId("hostA").setDeclaredAt(Timestamps.of(T0)).addGuestIds(MAIL)).build());
-        assertThat(tick(T0)).isEmpty();
+        assertThat(scheduler.resend(state, "hostA")).as("never resent to the host it fails over from").isEmpty();
+        assertThat(tick(T0.plusSeconds(1))).isEmpty();
+        assertThat(journal).last().satisfies(r -> {
+            assertThat(r.getBackupFinished().getCommandId()).isEqualTo(inFlight);
+            assertThat(r.getBackupFinished().getFailure().getCode()).isEqualTo("superseded");
+        });
+        assertThat(state.backups(MAIL).pending()).isEmpty();
+        assertThat(tick(T0.plusSeconds(1000))).isEmpty();
         assertThat(scheduler.status(state, hosts, MAIL, T0).blockedReason()).contains("guest is FAILING_OVER");
     }
 
