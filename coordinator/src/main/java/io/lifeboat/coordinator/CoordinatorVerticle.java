@@ -55,7 +55,12 @@ import io.vertx.core.net.NetSocket;
  * The coordinator as a Vert.x verticle: a thin adapter that accepts agent links (lifeboat.v1 frames, Hello check),
  * feeds envelopes and a 100 ms tick to the {@link CoordinatorCore} on its event loop, appends the core's records to
  * the {@link Journal} on a named worker pool (fsync), sends commands only once their records are durable (I4), and
- * then publishes the events those records announce on {@code lifeboat.events}.
+ * then logs each transition and publishes the events those records announce on {@code lifeboat.events}. When an
+ * agent links, the commands outstanding for its host are sent again; with {@code http} configured it also serves
+ * {@code /metrics} and {@code /api/v1/status}.
+ *
+ * <p>In-process use: {@code vertx.deployVerticle(new CoordinatorVerticle(CoordinatorConfigLoader.load(path)))}, then
+ * {@link #actualPort()}, {@link #httpPort()}, {@link #status()}, {@link #stateCopy()}.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
