@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -71,8 +72,8 @@ public final class BenchReplicateCommand implements Callable<Integer> {
     @Option(names = "--skip-rsync", description = "Do not run rsync.")
     boolean skipRsync;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     private static final int GRAIN = 64 * 1024;
 
@@ -148,18 +149,11 @@ public final class BenchReplicateCommand implements Callable<Integer> {
                             .put("incrementalAtMost5Seconds", inc.seconds() <= 5)
                             .put("ratioAtMost0_3", !Double.isNaN(ratio) && ratio <= 0.3)
                             .put("sentWithinBudget", inc.wireBytesSent() <= budget));
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(doc.encode());
-            } else {
-                out.printf(Locale.ROOT, "full replication:        %8.2f s (%,d bytes sent)%n", full.seconds(),
-                        full.wireBytesSent());
-                out.printf(Locale.ROOT, "incremental replication: %8.2f s (%,d bytes sent for %,d bytes changed, "
-                        + "%.3fx)%n", inc.seconds(), inc.wireBytesSent(), changed, (double) inc.wireBytesSent() / changed);
-                out.printf(Locale.ROOT, "rsync incremental:       %8.2f s%n", rsyncInc[0]);
-                out.printf(Locale.ROOT, "ratio incremental/rsync: %8.3f%n", ratio);
-            }
-            out.flush();
+            output.print(doc, String.format(Locale.ROOT, "full replication:        %8.2f s (%,d bytes sent)%n"
+                    + "incremental replication: %8.2f s (%,d bytes sent for %,d bytes changed, %.3fx)%n"
+                    + "rsync incremental:       %8.2f s%n"
+                    + "ratio incremental/rsync: %8.3f", full.seconds(), full.wireBytesSent(), inc.seconds(),
+                    inc.wireBytesSent(), changed, (double) inc.wireBytesSent() / changed, rsyncInc[0], ratio));
             return 0;
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -301,7 +295,7 @@ public final class BenchReplicateCommand implements Callable<Integer> {
     }
 
     private void note(PrintWriter err, String what) {
-        if (!json) {
+        if (!output.json) {
             err.println("bench: " + what);
             err.flush();
         }

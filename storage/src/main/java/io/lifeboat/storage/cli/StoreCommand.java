@@ -29,6 +29,7 @@ import io.vertx.core.json.JsonObject;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -59,13 +60,6 @@ public final class StoreCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return CommandLine.ExitCode.USAGE;
-    }
-
-    /** Prints a JSON document or a text line. */
-    static void print(CommandSpec spec, boolean json, JsonObject doc, String text) {
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? doc.encode() : text);
-        out.flush();
     }
 
     static double seconds(long t0) {
@@ -109,23 +103,23 @@ public final class StoreCommand implements Callable<Integer> {
         CommandSpec spec;
         @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "The guest's disk images (VMDK or raw).")
         List<Path> images;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
+        @Mixin
+        StoreDirOption store;
         @Option(names = "--guest", required = true, paramLabel = "ID", description = "The guest's stable id.")
         String guest;
         @Option(names = "--state-dir", paramLabel = "DIR",
                 description = "Where the per-grain digests of the previous cycle live (default: DIR/source-digests).")
         Path stateDir;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
-            ChunkStore s = ChunkStore.open(store);
+            ChunkStore s = store.openOrCreate();
             LocalBackup.Result r = LocalBackup.run(s, guest, images,
                     stateDir != null ? stateDir : s.directory().resolve("source-digests"), Instant.now());
-            print(spec, json, new JsonObject().put("pointId", r.point().id().toString())
+            output.print(new JsonObject().put("pointId", r.point().id().toString())
                     .put("rootDigest", r.point().rootDigest()).put("bytesRead", r.bytesRead())
                     .put("grainsHashed", r.grainsHashed()).put("storedBytes", r.bytesStored())
                     .put("fullCompare", r.fullCompare()).put("durationSeconds", seconds(t0)), r.point().id().toString());
@@ -138,17 +132,16 @@ public final class StoreCommand implements Callable<Integer> {
     public static final class ListPoints implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
+        @Mixin
+        StoreDirOption store;
         @Option(names = "--guest", paramLabel = "ID", description = "Only this guest's points.")
         String guest;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
-            requireStore(store);
-            ChunkStore s = ChunkStore.open(store);
+            ChunkStore s = store.openExisting();
             JsonArray points = new JsonArray();
             StringBuilder text = new StringBuilder();
             for (RestorePointId id : s.points(guest)) {
@@ -173,7 +166,7 @@ public final class StoreCommand implements Callable<Integer> {
                         verified ? "verified" : "UNUSABLE" + (reason == null ? "" : " (" + reason + ")"),
                         pins.isEmpty() ? "" : "  pinned: " + String.join(",", s.pins(id))));
             }
-            print(spec, json, new JsonObject().put("store", s.directory().toString()).put("points", points),
+            output.print(new JsonObject().put("store", s.directory().toString()).put("points", points),
                     text.toString().stripTrailing());
             return 0;
         }
@@ -185,16 +178,15 @@ public final class StoreCommand implements Callable<Integer> {
     public static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        StoreDirOption store;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
-            requireStore(store);
             long t0 = System.nanoTime();
-            ScrubReport r = ChunkStore.open(store).scrub();
+            ScrubReport r = store.openExisting().scrub();
             JsonArray unusable = new JsonArray();
             r.unusablePoints().forEach(p -> unusable.add(p.toString()));
             JsonObject doc = new JsonObject().put("ok", !r.problemsFound()).put("chunksChecked", r.chunksChecked())
@@ -207,7 +199,7 @@ public final class StoreCommand implements Callable<Integer> {
                     + " damaged packs, unusable points: " + r.unusablePoints()
                     : "ok: " + r.chunksChecked() + " chunks (" + r.bytesChecked() + " bytes) and "
                     + r.pointsChecked() + " points verified";
-            print(spec, json, doc, text);
+            output.print(doc, text);
             return r.problemsFound() ? 1 : 0;
         }
     }
@@ -218,8 +210,8 @@ public final class StoreCommand implements Callable<Integer> {
     public static final class Gc implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
+        @Mixin
+        StoreDirOption store;
         @Option(names = "--keep-last", defaultValue = "7", description = "Newest points to keep (default ${DEFAULT-VALUE}).")
         int keepLast;
         @Option(names = "--keep-daily", defaultValue = "7", description = "Days whose newest point is kept (default ${DEFAULT-VALUE}).")
@@ -229,19 +221,18 @@ public final class StoreCommand implements Callable<Integer> {
         @Option(names = "--grace-seconds", defaultValue = "86400",
                 description = "Packs younger than this are never swept (default ${DEFAULT-VALUE}).")
         long graceSeconds;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
-            requireStore(store);
             long t0 = System.nanoTime();
-            ChunkStore s = ChunkStore.open(store);
+            ChunkStore s = store.openExisting();
             RetentionReport rr = s.applyRetention(new RetentionPolicy(keepLast, keepDaily, keepWeekly));
             GcReport g = s.collectGarbage(Duration.ofSeconds(graceSeconds), Instant.now());
             JsonArray removed = new JsonArray();
             rr.removed().forEach(p -> removed.add(p.toString()));
-            print(spec, json, new JsonObject().put("pointsKept", rr.kept().size()).put("pointsRemoved", removed)
+            output.print(new JsonObject().put("pointsKept", rr.kept().size()).put("pointsRemoved", removed)
                     .put("chunksLive", g.chunksLive()).put("chunksRemoved", g.chunksRemoved())
                     .put("packsDeleted", g.packsDeleted()).put("packsRewritten", g.packsRewritten())
                     .put("packsKeptYoung", g.packsKeptYoung()).put("freedBytes", g.bytesFreed())
@@ -260,16 +251,16 @@ public final class StoreCommand implements Callable<Integer> {
         CommandSpec spec;
         @Parameters(index = "0", paramLabel = "POINT", description = "The point id, <guest id>/<yyyyMMddTHHmmssZ>.")
         String point;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
+        @Mixin
+        StoreDirOption store;
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The image to write.")
         Path out;
         @Option(names = "--format", required = true, paramLabel = "vmdk|raw", description = "Output format.")
         String format;
         @Option(names = "--disk", defaultValue = "0", description = "Which disk of the point (default ${DEFAULT-VALUE}).")
         int disk;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
@@ -285,16 +276,15 @@ public final class StoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            requireStore(store);
             long t0 = System.nanoTime();
-            ChunkStore s = ChunkStore.open(store);
+            ChunkStore s = store.openExisting();
             RestorePoint p = s.load(id);
             if (disk < 0 || disk >= p.disks().size()) {
-                throw new IOException(store + ": point " + id + " has " + p.disks().size() + " disks, no disk " + disk);
+                throw new IOException(store.dir + ": point " + id + " has " + p.disks().size() + " disks, no disk " + disk);
             }
             if (!s.isVerified(p)) {
                 String why = s.unusableReason(id);
-                throw new IOException(store + ": point " + id + " is not usable"
+                throw new IOException(store.dir + ": point " + id + " is not usable"
                         + (why == null ? " (chunks missing)" : ": " + why));
             }
             DiskManifest d = p.disks().get(disk);
@@ -305,7 +295,7 @@ public final class StoreCommand implements Callable<Integer> {
             } finally {
                 s.unpin(id, "restore");
             }
-            print(spec, json, new JsonObject().put("pointId", id.toString()).put("out", out.toString())
+            output.print(new JsonObject().put("pointId", id.toString()).put("out", out.toString())
                     .put("format", f.name().toLowerCase(Locale.ROOT)).put("capacityBytes", d.capacity())
                     .put("dataBytes", written).put("durationSeconds", seconds(t0)), out.toString());
             return 0;
@@ -318,8 +308,8 @@ public final class StoreCommand implements Callable<Integer> {
     public static final class Serve implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--store", required = true, paramLabel = "DIR", description = "The store directory.")
-        Path store;
+        @Mixin
+        StoreDirOption store;
         @Option(names = "--listen", required = true, paramLabel = "ADDR",
                 description = "HOST:PORT, :PORT or PORT to listen on (port 0: any free port).")
         String listen;
@@ -329,8 +319,8 @@ public final class StoreCommand implements Callable<Integer> {
         Path tlsCert;
         @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key for --tls-cert.")
         Path tlsKey;
-        @Option(names = "--json", description = "Print one JSON document once listening.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
@@ -339,7 +329,7 @@ public final class StoreCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
             }
             byte[] secret = SharedSecrets.readOrCreate(secretFile);
-            ChunkStore s = ChunkStore.open(store);
+            ChunkStore s = store.openOrCreate();
             Vertx vertx = Vertx.vertx();
             ReplicationReceiver receiver = new ReplicationReceiver(s, new ReceiverOptions(hp[0],
                     Integer.parseInt(hp[1]), secret, tlsCert, tlsKey, "lifeboat-store-io", 2));
@@ -358,7 +348,7 @@ public final class StoreCommand implements Callable<Integer> {
                 }
                 stopped.countDown();
             }, "lifeboat-serve-shutdown"));
-            print(spec, json, new JsonObject().put("store", s.directory().toString()).put("host", hp[0])
+            output.print(new JsonObject().put("store", s.directory().toString()).put("host", hp[0])
                     .put("port", receiver.actualPort()).put("tls", tlsCert != null),
                     "listening on " + hp[0] + ":" + receiver.actualPort() + " for store " + s.directory());
             stopped.await();
@@ -390,8 +380,8 @@ public final class StoreCommand implements Callable<Integer> {
         boolean tls;
         @Option(names = "--tls-ca", paramLabel = "FILE", description = "PEM CA certificate to trust (implies --tls).")
         Path tlsCa;
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption output;
 
         @Override
         public Integer call() throws Exception {
@@ -411,7 +401,7 @@ public final class StoreCommand implements Callable<Integer> {
             try {
                 ReplicationSender sender = new ReplicationSender(vertx, o);
                 PushRequest req = new PushRequest(guest, images, digests, ImageOpener.DEFAULT,
-                        terminalProgress(spec, json));
+                        terminalProgress(spec, output.json));
                 PushResult r = null;
                 for (int attempt = 0; r == null; attempt++) {
                     try {
@@ -425,7 +415,7 @@ public final class StoreCommand implements Callable<Integer> {
                                 + "); resuming");
                     }
                 }
-                print(spec, json, new JsonObject().put("pointId", r.pointId()).put("rootDigest", r.rootDigest())
+                output.print(new JsonObject().put("pointId", r.pointId()).put("rootDigest", r.rootDigest())
                         .put("fullCompare", r.fullCompare()).put("readBytes", r.bytesRead())
                         .put("grainsHashed", r.grainsHashed()).put("chunks", r.chunks())
                         .put("chunksSent", r.chunksSent()).put("chunkBytes", r.chunkBytesSent())
@@ -460,9 +450,4 @@ public final class StoreCommand implements Callable<Integer> {
         return new String[]{host, port};
     }
 
-    static void requireStore(Path store) throws IOException {
-        if (!Files.isDirectory(store.resolve("packs"))) {
-            throw new IOException(store + ": not a store (no packs directory)");
-        }
-    }
 }
