@@ -32,6 +32,7 @@ import io.lifeboat.protocol.v1.RefusalReason;
 import io.lifeboat.protocol.v1.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 
 /** The verticle on loopback with real frames: Hello check, lease grants, journaling, epoch across restarts. */
@@ -43,11 +44,14 @@ class CoordinatorVerticleTest {
     Path dir;
 
     private Vertx vertx;
+    /** Held while its sockets are used: Vert.x 5 closes a NetClient once it is garbage-collected. */
+    private NetClient netClient;
     private CoordinatorConfig config;
 
     @BeforeEach
     void setUp() throws Exception {
         vertx = Vertx.vertx();
+        netClient = vertx.createNetClient();
         config = CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", ""));
     }
 
@@ -67,7 +71,7 @@ class CoordinatorVerticleTest {
         volatile boolean closed;
 
         TestAgent(int port) throws Exception {
-            NetSocket socket = join(vertx.createNetClient().connect(port, "127.0.0.1"));
+            NetSocket socket = join(netClient.connect(port, "127.0.0.1"));
             connection = new FramedConnection(socket, received::add, e -> { });
             connection.closed().onComplete(v -> closed = true);
         }
