@@ -3,10 +3,8 @@ package io.lifeboat.storage.raw;
 import io.lifeboat.storage.ImageWriter;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Writes a sparse raw image: non-zero grains are written, everything else stays a hole. */
@@ -15,20 +13,16 @@ public final class RawImageWriter implements ImageWriter {
     private static final ByteBuffer ZERO_GRAIN = ByteBuffer.allocateDirect(RawImage.GRAIN_SIZE).asReadOnlyBuffer();
 
     private final Path target;
-    private final Path tmp;
     private final long capacity;
-    private final RandomAccessFile file;
+    private final PendingImageFile file;
     private final FileChannel channel;
     private long next;
-    private boolean failed;
-    private boolean done;
 
-    private RawImageWriter(Path target, Path tmp, long capacity, RandomAccessFile file) {
+    private RawImageWriter(Path target, long capacity, PendingImageFile file) {
         this.target = target;
-        this.tmp = tmp;
         this.capacity = capacity;
         this.file = file;
-        this.channel = file.getChannel();
+        this.channel = file.channel();
     }
 
     /** Starts a raw image of {@code capacity} bytes that will be renamed to {@code target} on close. */
@@ -36,17 +30,7 @@ public final class RawImageWriter implements ImageWriter {
         if (capacity < 0) {
             throw new IllegalArgumentException(target.getFileName() + ": capacity " + capacity + " is negative");
         }
-        Path tmp = ImageFiles.temporaryFor(target);
-        Files.createFile(tmp);
-        RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw");
-        try {
-            f.setLength(capacity);
-        } catch (IOException e) {
-            f.close();
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        return new RawImageWriter(target, tmp, capacity, f);
+        return new RawImageWriter(target, capacity, PendingImageFile.create(target, capacity));
     }
 
     @Override
@@ -66,12 +50,10 @@ public final class RawImageWriter implements ImageWriter {
 
     @Override
     public void write(long offset, ByteBuffer data) throws IOException {
-        if (done) {
-            throw new IllegalStateException(target.getFileName() + ": writer already closed");
-        }
+        file.requireOpen();
         int n = data.remaining();
         if (offset < next || offset > capacity - n) {
-            failed = true;
+            file.markFailed();
             throw new IllegalArgumentException(target.getFileName() + ": write of " + n + " bytes at offset " + offset
                     + " goes backwards (next offset " + next + ") or past capacity (" + capacity + " bytes)");
         }
@@ -95,39 +77,18 @@ public final class RawImageWriter implements ImageWriter {
             }
             next = offset + n;
         } catch (IOException | RuntimeException e) {
-            failed = true;
+            file.markFailed();
             throw e;
         }
     }
 
     @Override
     public void commit() throws IOException {
-        if (done) {
-            throw new IllegalStateException(target.getFileName() + ": already committed or discarded");
-        }
-        if (failed) {
-            close();
-            throw new IOException(target.getFileName() + ": a write failed; image discarded");
-        }
-        done = true;
-        try {
-            channel.force(true);
-            file.close();
-            ImageFiles.commit(tmp, target);
-        } catch (IOException | RuntimeException e) {
-            file.close();
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        file.commit(() -> { });
     }
 
     @Override
     public void close() throws IOException {
-        if (done) {
-            return;
-        }
-        done = true;
         file.close();
-        Files.deleteIfExists(tmp);
     }
 }
