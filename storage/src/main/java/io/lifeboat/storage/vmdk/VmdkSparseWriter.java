@@ -1,16 +1,14 @@
 package io.lifeboat.storage.vmdk;
 
 import io.lifeboat.storage.ImageWriter;
-import io.lifeboat.storage.raw.ImageFiles;
+import io.lifeboat.storage.raw.PendingImageFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +34,7 @@ public final class VmdkSparseWriter implements ImageWriter {
     private static final ByteBuffer ZERO_GRAIN = ByteBuffer.allocateDirect(GRAIN_BYTES).asReadOnlyBuffer();
 
     private final Path target;
-    private final Path tmp;
+    private final PendingImageFile file;
     private final FileChannel channel;
     private final long capacitySectors;
     private final String adapterType;
@@ -51,13 +49,11 @@ public final class VmdkSparseWriter implements ImageWriter {
     private long pendingGrain = -1;
     private long nextSector;
     private long nextOffset;
-    private boolean failed;
-    private boolean done;
 
-    private VmdkSparseWriter(Path target, Path tmp, FileChannel channel, long capacitySectors, String adapterType) {
+    private VmdkSparseWriter(Path target, PendingImageFile file, long capacitySectors, String adapterType) {
         this.target = target;
-        this.tmp = tmp;
-        this.channel = channel;
+        this.file = file;
+        this.channel = file.channel();
         this.capacitySectors = capacitySectors;
         this.adapterType = adapterType;
         this.numGrains = VmdkSparseHeader.ceilDiv(capacitySectors, GRAIN_SECTORS);
@@ -89,10 +85,8 @@ public final class VmdkSparseWriter implements ImageWriter {
             throw new IllegalArgumentException(name + ": capacity " + capacity
                     + " bytes outside 1 byte .. 2 TiB - 1 GiB for a monolithicSparse VMDK");
         }
-        Path tmp = ImageFiles.temporaryFor(target);
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
-        return new VmdkSparseWriter(target, tmp, ch, VmdkSparseHeader.ceilDiv(capacity, 512), adapterType);
+        return new VmdkSparseWriter(target, PendingImageFile.create(target, 0),
+                VmdkSparseHeader.ceilDiv(capacity, 512), adapterType);
     }
 
     @Override
@@ -112,12 +106,10 @@ public final class VmdkSparseWriter implements ImageWriter {
 
     @Override
     public void write(long offset, ByteBuffer data) throws IOException {
-        if (done) {
-            throw new IllegalStateException(target.getFileName() + ": writer already closed");
-        }
+        file.requireOpen();
         int n = data.remaining();
         if (offset < nextOffset || offset > capacity() - n) {
-            failed = true;
+            file.markFailed();
             throw new IllegalArgumentException(target.getFileName() + ": write of " + n + " bytes at offset "
                     + offset + " goes backwards (next offset " + nextOffset + ") or past capacity (" + capacity()
                     + " bytes)");
@@ -155,7 +147,7 @@ public final class VmdkSparseWriter implements ImageWriter {
             }
             nextOffset = offset + n;
         } catch (IOException | RuntimeException e) {
-            failed = true;
+            file.markFailed();
             throw e;
         }
     }
@@ -262,34 +254,14 @@ public final class VmdkSparseWriter implements ImageWriter {
 
     @Override
     public void commit() throws IOException {
-        if (done) {
-            throw new IllegalStateException(target.getFileName() + ": already committed or discarded");
-        }
-        if (failed) {
-            close();
-            throw new IOException(target.getFileName() + ": a write failed; image discarded");
-        }
-        done = true;
-        try {
+        file.commit(() -> {
             flushPending();
             writeMetadata();
-            channel.force(true);
-            channel.close();
-            ImageFiles.commit(tmp, target);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        });
     }
 
     @Override
     public void close() throws IOException {
-        if (done) {
-            return;
-        }
-        done = true;
-        channel.close();
-        Files.deleteIfExists(tmp);
+        file.close();
     }
 }
