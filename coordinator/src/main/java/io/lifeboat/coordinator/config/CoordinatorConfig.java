@@ -24,12 +24,14 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * @param timers failure-detection timers
  * @param plans recovery plans, by name
  * @param guests guests to protect, by guest id
- * @param http where the metrics and status HTTP server listens, or empty for none
+ * @param http where the HTTP server (REST API, metrics, page) listens, or empty for none
+ * @param httpTls the certificate and key that make it HTTPS, or empty for plain HTTP
+ * @param users who may log in to the REST API, by name
  */
 public record CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
                                 Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
                                 Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
-                                Optional<HostPort> http) {
+                                Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users) {
 
     /** Default recovery point objective of a guest that sets none: 900 s. */
     public static final Duration DEFAULT_RPO = Duration.ofSeconds(900);
@@ -40,6 +42,41 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
         hosts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
         plans = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(plans));
         guests = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(guests));
+        users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
+    }
+
+    /** A config with plain HTTP (if any) and no users. */
+    public CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
+                             Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
+                             Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
+                             Optional<HostPort> http) {
+        this(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans, guests, http,
+                Optional.empty(), Map.of());
+    }
+
+    /**
+     * The PEM files that make the HTTP server speak HTTPS.
+     *
+     * @param cert the certificate chain (PEM)
+     * @param key its private key (PEM, PKCS#8)
+     */
+    public record TlsFiles(Path cert, Path key) {
+    }
+
+    /**
+     * A user of the REST API and the web page.
+     *
+     * @param name the login name
+     * @param admin whether the user may take actions (role admin) or only read (role viewer)
+     * @param passwordHash {@code pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>}; never logged
+     */
+    public record UserConfig(String name, boolean admin, String passwordHash) {
+
+        /** Hides the hash from logs and exception messages. */
+        @Override
+        public String toString() {
+            return "UserConfig[name=" + name + ", role=" + (admin ? "admin" : "viewer") + "]";
+        }
     }
 
     /**

@@ -31,7 +31,12 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * nodeId: c1                      # this coordinator's voter id
  * box: nas                        # the box it runs on (voter placement check)
  * listen: {host: 0.0.0.0, port: 7070}     # agent links
- * http: {listen: "127.0.0.1:7480"}        # optional: GET /metrics and GET /api/v1/status
+ * http:                                  # optional: REST API under /api/v1, /metrics, the web page at /
+ *   listen: "127.0.0.1:7480"
+ *   tls: {cert: coordinator.crt, key: coordinator.key}   # optional: HTTPS (PEM; the key in PKCS#8)
+ * users:                                 # who may log in to the REST API (./lifeboat coordinator hash-password)
+ *   - {name: alice, role: admin, passwordHash: "pbkdf2-sha256$210000$<salt b64>$<hash b64>"}
+ *   - {name: bob, role: viewer, passwordHash: "pbkdf2-sha256$210000$..."}
  * journalDir: /var/lib/lifeboat/journal   # relative paths are resolved against this file's directory
  * secrets: {site: site.secret}            # key id -> file holding the shared secret (>= 16 bytes)
  * hosts:
@@ -93,7 +98,7 @@ public final class CoordinatorConfigLoader {
         Node root = new Node(file, "", doc);
         Path base = file.toAbsolutePath().getParent();
         root.allowOnly("nodeId", "box", "listen", "http", "journalDir", "secrets", "hosts", "timers", "plans",
-                "guests");
+                "guests", "users");
         String nodeId = root.id("nodeId");
         String box = root.string("box");
         Node listen = root.optional("listen").orElse(new Node(file, "listen", Map.of()));
@@ -107,8 +112,38 @@ public final class CoordinatorConfigLoader {
         Optional<HostPort> http = Optional.empty();
         Optional<Node> httpNode = root.optional("http");
         if (httpNode.isPresent()) {
-            httpNode.get().allowOnly("listen");
+            httpNode.get().allowOnly("listen", "tls");
             http = Optional.of(httpNode.get().hostPort("listen", true));
+        }
+        Optional<CoordinatorConfig.TlsFiles> httpTls = Optional.empty();
+        Optional<Node> tlsNode = httpNode.flatMap(n -> n.optional("tls"));
+        if (tlsNode.isPresent()) {
+            tlsNode.get().allowOnly("cert", "key");
+            httpTls = Optional.of(new CoordinatorConfig.TlsFiles(base.resolve(tlsNode.get().string("cert")),
+                    base.resolve(tlsNode.get().string("key"))));
+        }
+        Map<String, CoordinatorConfig.UserConfig> users = new LinkedHashMap<>();
+        for (Node u : root.optional("users").map(Node::list).orElse(List.of())) {
+            u.allowOnly("name", "role", "passwordHash");
+            String name = u.string("name");
+            if (name.isBlank() || name.length() > 64 || !name.chars().allMatch(c -> c > ' ' && c < 127)) {
+                throw u.error("name", "'" + name + "' is not a user name (1 to 64 printable ASCII characters)");
+            }
+            String role = u.string("role");
+            if (!role.equals("admin") && !role.equals("viewer")) {
+                throw u.error("role", "'" + role + "' is not a role (admin or viewer)");
+            }
+            String hash = u.string("passwordHash");
+            String[] parts = hash.split("\\$", -1);
+            if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256") || !parts[1].matches("[0-9]{1,9}")
+                    || Integer.parseInt(parts[1]) < 210_000) {
+                // Never echo the hash itself.
+                throw u.error("passwordHash", "not a pbkdf2-sha256$<iterations >= 210000>$<salt>$<hash> string "
+                        + "(make one with ./lifeboat coordinator hash-password)");
+            }
+            if (users.put(name, new CoordinatorConfig.UserConfig(name, role.equals("admin"), hash)) != null) {
+                throw u.error("name", "user '" + name + "' is listed twice");
+            }
         }
 
         Map<String, byte[]> secrets = new LinkedHashMap<>();
@@ -250,7 +285,7 @@ public final class CoordinatorConfigLoader {
             }
         }
         return new CoordinatorConfig(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans,
-                guests, http);
+                guests, http, httpTls, users);
     }
 
     /** A YAML node with the path that leads to it, for error messages. */

@@ -314,6 +314,59 @@ public final class CoordinatorCore {
     }
 
     /**
+     * An admin asks to fail guest {@code guestId} over now. It starts (journal records first, like the planner's
+     * own failovers) only when no second production copy can result (I1): the guest is PROTECTED, has a verified
+     * restore point on its standby, and the host that owns it is FENCED, LOST with failover armed, or LOST and
+     * confirmed off by the admin ({@code primaryConfirmedOff}). A host that is UP, SUSPECTED or in MAINTENANCE may
+     * still run the guest: the request is refused and nothing changes.
+     *
+     * @param user the admin, for the refusal text and logs
+     */
+    public ManualFailover failoverGuest(String guestId, String user, boolean primaryConfirmedOff, Instant wall) {
+        var guest = state.guest(guestId);
+        if (guest.isEmpty()) {
+            return ManualFailover.refused("guest " + guestId + " is not protected by coordinator " + nodeId);
+        }
+        var g = guest.get();
+        if (g.state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED) {
+            return ManualFailover.refused("guest " + guestId + " is " + g.state().name().replace("GUEST_STATE_", "")
+                    + ", not PROTECTED: only a protected guest can be failed over");
+        }
+        String owner = g.ownerHostId();
+        HostState hostState = hostIds.contains(owner) ? leases.state(owner) : HostState.UP;
+        boolean off = hostState == HostState.FENCED
+                || hostState == HostState.LOST && (leases.failoverArmed(owner) || primaryConfirmedOff);
+        if (!off) {
+            String why = switch (hostState) {
+                case LOST -> "host " + owner + " is LOST but cannot fence itself (" + leases.notArmedReason(owner)
+                        + "): confirm that it is off (primaryConfirmedOff: true) to fail guest " + guestId + " over";
+                case SUSPECTED -> "host " + owner + " is SUSPECTED, not yet LOST: its lease may still be valid and "
+                        + "guest " + guestId + " may still run there; wait until it is LOST, then confirm it is off";
+                default -> "host " + owner + " is " + hostState + " and may be running guest " + guestId
+                        + ": a running primary must be stopped (the host FENCED or LOST) before failover, so that "
+                        + "two copies never run";
+            };
+            return ManualFailover.refused(why);
+        }
+        boolean hasPoint = state.points(guestId).stream()
+                .anyMatch(p -> p.verified() && p.storeHostId().equals(g.standbyHostId()));
+        if (!hasPoint) {
+            return ManualFailover.refused("guest " + guestId + " has no verified restore point on its standby "
+                    + g.standbyHostId() + ": nothing to fail over to");
+        }
+        Out out = new Out();
+        Decision decision = planner.plan(state, new PlannerInput.ManualFailover(guestId, wall));
+        out.decision(decision);
+        String operationId = decision.records().stream().filter(JournalRecord::hasFailoverStarted).findFirst()
+                .map(r -> r.getFailoverStarted().getOperationId()).orElse(null);
+        if (operationId == null) {
+            return ManualFailover.refused("guest " + guestId + ": no failover could be started (asked by " + user
+                    + ")");
+        }
+        return new ManualFailover(out.build(), java.util.Optional.of(operationId), java.util.Optional.empty());
+    }
+
+    /**
      * The compatibility verdict of every protected guest against its standby's latest facts and its plan, computed
      * now, so that it follows every change of facts.
      */

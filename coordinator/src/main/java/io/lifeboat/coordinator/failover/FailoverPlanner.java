@@ -99,6 +99,8 @@ public final class FailoverPlanner {
         Run run = new Run(state.copy(), input.at());
         if (input instanceof PlannerInput.RecoveryDue due) {
             run.startFailover(due.hostId());
+        } else if (input instanceof PlannerInput.ManualFailover manual) {
+            run.startGuestFailover(manual.guestId());
         } else if (input instanceof PlannerInput.CommandFinished finished) {
             run.finished(finished.result());
         } else if (input instanceof PlannerInput.Tick) {
@@ -165,6 +167,17 @@ public final class FailoverPlanner {
             emit(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
                     .setOperationId(operationId).setLostHostId(hostId).setDeclaredAt(Timestamps.of(now))
                     .addAllGuestIds(guests.stream().map(GuestEntry::guestId).toList())).build());
+        }
+
+        void startGuestFailover(String guestId) {
+            GuestEntry guest = work.guest(guestId).orElse(null);
+            if (guest == null || guest.state() != GuestState.GUEST_STATE_PROTECTED) {
+                return;
+            }
+            String operationId = "failover-" + (work.operationCount() + 1) + "-" + guest.ownerHostId();
+            emit(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
+                    .setOperationId(operationId).setLostHostId(guest.ownerHostId()).setDeclaredAt(Timestamps.of(now))
+                    .addGuestIds(guestId)).build());
         }
 
         void finished(CommandResult result) {

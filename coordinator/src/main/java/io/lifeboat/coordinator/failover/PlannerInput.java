@@ -20,6 +20,16 @@ public sealed interface PlannerInput {
     }
 
     /**
+     * An admin asked to fail one guest over now, and its primary is known to be off (FENCED, LOST with failover
+     * armed, or confirmed off by the admin): a failover of just this guest starts, unless it is not PROTECTED.
+     *
+     * @param guestId the guest
+     * @param at now
+     */
+    record ManualFailover(String guestId, Instant at) implements PlannerInput {
+    }
+
+    /**
      * An agent finished a command.
      *
      * @param result its result
