@@ -27,11 +27,14 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * @param http where the HTTP server (REST API, metrics, page) listens, or empty for none
  * @param httpTls the certificate and key that make it HTTPS, or empty for plain HTTP
  * @param users who may log in to the REST API, by name
+ * @param cluster the coordinator cluster this node belongs to, or empty for a single coordinator
+ * @param agentTls TLS on the agent listener, or empty for plain TCP
  */
 public record CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
                                 Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
                                 Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
-                                Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users) {
+                                Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users,
+                                Optional<ClusterConfig> cluster, Optional<AgentTls> agentTls) {
 
     /** Default recovery point objective of a guest that sets none: 900 s. */
     public static final Duration DEFAULT_RPO = Duration.ofSeconds(900);
@@ -43,6 +46,48 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
         plans = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(plans));
         guests = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(guests));
         users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
+    }
+
+    /** A single coordinator with a plain-TCP agent listener. */
+    public CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
+                             Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
+                             Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
+                             Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users) {
+        this(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans, guests, http, httpTls,
+                users, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The coordinator cluster (Hazelcast, TCP-IP join with exactly {@code members}; CP leadership with 3 or more).
+     *
+     * @param name Hazelcast cluster name (the site)
+     * @param host address this node's Hazelcast member binds and announces
+     * @param port its Hazelcast port
+     * @param eventBusPort port of its clustered event bus (journal replication), 0 = any free port
+     * @param members every coordinator's Hazelcast address, this one included
+     */
+    public record ClusterConfig(String name, String host, int port, int eventBusPort, List<HostPort> members) {
+
+        /** Creates the cluster config, copying the member list. */
+        public ClusterConfig {
+            members = List.copyOf(members);
+        }
+
+        /** Whether leadership comes from Hazelcast's CP subsystem (3 or more members). */
+        public boolean usesCp() {
+            return members.size() >= 3;
+        }
+    }
+
+    /**
+     * TLS on the agent listener (PEM files).
+     *
+     * @param cert the coordinator's certificate chain
+     * @param key its private key (PKCS#8)
+     * @param trust CA certificates that sign agents' client certificates, or empty
+     * @param clientAuthRequired whether agents must present a certificate signed by {@code trust}
+     */
+    public record AgentTls(Path cert, Path key, Optional<Path> trust, boolean clientAuthRequired) {
     }
 
     /** A config with plain HTTP (if any) and no users. */

@@ -31,6 +31,13 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * nodeId: c1                      # this coordinator's voter id
  * box: nas                        # the box it runs on (voter placement check)
  * listen: {host: 0.0.0.0, port: 7070}     # agent links
+ *   # optional TLS: tls: {cert: c1.crt, key: c1.key, trust: agents-ca.crt, clientAuth: required}  (or none)
+ * cluster:                               # optional: coordinator cluster (Hazelcast, TCP-IP join, no multicast)
+ *   name: office                         # cluster name (the site), default lifeboat
+ *   host: 10.0.0.5                       # this node's Hazelcast address
+ *   port: 5701                           # default 5701
+ *   eventBusPort: 5801                   # clustered event bus (journal replication); default 0 = any free port
+ *   members: ["10.0.0.5:5701", "10.0.0.6:5701", "10.0.0.7:5701"]   # 3 or more, this node included
  * http:                                  # optional: REST API under /api/v1, /metrics, the web page at /
  *   listen: "127.0.0.1:7480"
  *   tls: {cert: coordinator.crt, key: coordinator.key}   # optional: HTTPS (PEM; the key in PKCS#8)
@@ -98,16 +105,18 @@ public final class CoordinatorConfigLoader {
         Node root = new Node(file, "", doc);
         Path base = file.toAbsolutePath().getParent();
         root.allowOnly("nodeId", "box", "listen", "http", "journalDir", "secrets", "hosts", "timers", "plans",
-                "guests", "users");
+                "guests", "users", "cluster");
         String nodeId = root.id("nodeId");
         String box = root.string("box");
         Node listen = root.optional("listen").orElse(new Node(file, "listen", Map.of()));
-        listen.allowOnly("host", "port");
+        listen.allowOnly("host", "port", "tls");
         String listenHost = listen.optional("host").map(Node::asString).orElse("0.0.0.0");
         int listenPort = listen.optional("port").map(Node::asInt).orElse(7070);
         if (listenPort < 0 || listenPort > 65535) {
             throw root.error("listen.port", "port " + listenPort + " outside 0..65535");
         }
+        Optional<CoordinatorConfig.AgentTls> agentTls = listen.optional("tls").map(t -> agentTls(t, base));
+        Optional<CoordinatorConfig.ClusterConfig> cluster = root.optional("cluster").map(c -> cluster(c));
         Path journalDir = base.resolve(root.string("journalDir"));
         Optional<HostPort> http = Optional.empty();
         Optional<Node> httpNode = root.optional("http");
@@ -285,7 +294,68 @@ public final class CoordinatorConfigLoader {
             }
         }
         return new CoordinatorConfig(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans,
-                guests, http, httpTls, users);
+                guests, http, httpTls, users, cluster, agentTls);
+    }
+
+    private static CoordinatorConfig.AgentTls agentTls(Node t, Path base) {
+        t.allowOnly("cert", "key", "trust", "clientAuth");
+        Path cert = readable(t, "cert", base);
+        Path key = readable(t, "key", base);
+        Optional<Path> trust = t.optional("trust").isPresent() ? Optional.of(readable(t, "trust", base))
+                : Optional.empty();
+        String clientAuth = t.optional("clientAuth").map(Node::asString).orElse(trust.isPresent() ? "required" : "none");
+        if (!clientAuth.equals("required") && !clientAuth.equals("none")) {
+            throw t.error("clientAuth", "'" + clientAuth + "' is neither required nor none");
+        }
+        if (clientAuth.equals("required") && trust.isEmpty()) {
+            throw t.error("clientAuth", "required needs trust: the CA certificates that sign the agents' certificates");
+        }
+        return new CoordinatorConfig.AgentTls(cert, key, trust, clientAuth.equals("required"));
+    }
+
+    private static Path readable(Node n, String key, Path base) {
+        Path file = base.resolve(n.string(key));
+        if (!Files.isReadable(file)) {
+            throw n.error(key, "cannot read " + file);
+        }
+        return file;
+    }
+
+    private static CoordinatorConfig.ClusterConfig cluster(Node c) {
+        c.allowOnly("name", "host", "port", "eventBusPort", "members");
+        String name = c.optional("name").map(Node::asString).orElse("lifeboat");
+        String host = c.string("host");
+        int port = c.optional("port").map(Node::asInt).orElse(5701);
+        int eventBusPort = c.optional("eventBusPort").map(Node::asInt).orElse(0);
+        if (port < 1 || port > 65535) {
+            throw c.error("port", "port " + port + " outside 1..65535");
+        }
+        if (eventBusPort < 0 || eventBusPort > 65535) {
+            throw c.error("eventBusPort", "port " + eventBusPort + " outside 0..65535");
+        }
+        List<HostPort> members = new java.util.ArrayList<>();
+        List<Node> memberNodes = c.required("members").list();
+        for (int i = 0; i < memberNodes.size(); i++) {
+            HostPort member;
+            try {
+                member = HostPort.parse(memberNodes.get(i).asString(), false);
+            } catch (IllegalArgumentException e) {
+                throw c.error("members[" + i + "]", e.getMessage());
+            }
+            if (members.contains(member)) {
+                throw c.error("members[" + i + "]", member + " is listed twice");
+            }
+            members.add(member);
+        }
+        HostPort self = new HostPort(host, port);
+        if (!members.contains(self)) {
+            throw c.error("members", "this node's own address " + self + " (cluster.host:cluster.port) is not listed");
+        }
+        if (members.size() < 3) {
+            throw c.error("members", members.size() + " coordinator(s) give no CP quorum: leadership needs Hazelcast's "
+                    + "CP subsystem, which needs 3 members; list 3 or more, or drop cluster for a single coordinator");
+        }
+        return new CoordinatorConfig.ClusterConfig(name, host, port, eventBusPort, members);
     }
 
     /** A YAML node with the path that leads to it, for error messages. */
