@@ -15,6 +15,8 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.lifeboat.coordinator.cluster.AgentListenerOptions;
+import io.lifeboat.coordinator.cluster.LeaderTerm;
 import io.lifeboat.coordinator.compat.CompatibilityEngine;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.core.CoordinatorCore;
@@ -38,6 +40,7 @@ import io.lifeboat.protocol.ProtobufMessageCodec;
 import io.lifeboat.protocol.ProtocolVersion;
 import io.lifeboat.protocol.v1.CoordinatorSnapshot;
 import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.EpochStarted;
 import io.lifeboat.protocol.v1.HelloAck;
 import io.lifeboat.protocol.v1.HelloRefused;
 import io.lifeboat.protocol.v1.JournalRecord;
@@ -48,7 +51,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -84,6 +86,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     private StatusHttpServer http;
     private long timerId = -1;
     private boolean failed;
+    private final LeaderTerm term;
 
     /** Creates the verticle with the system clocks. */
     public CoordinatorVerticle(CoordinatorConfig config) {
@@ -92,9 +95,15 @@ public final class CoordinatorVerticle extends VerticleBase {
 
     /** Creates the verticle with injected clocks (tests). */
     public CoordinatorVerticle(CoordinatorConfig config, MonotonicClock monotonic, Clock wall) {
+        this(config, monotonic, wall, LeaderTerm.SINGLE);
+    }
+
+    /** Creates the leader of a coordinator cluster: its epoch is at least the term's floor, its records shipped. */
+    public CoordinatorVerticle(CoordinatorConfig config, MonotonicClock monotonic, Clock wall, LeaderTerm term) {
         this.config = Objects.requireNonNull(config, "config");
         this.monotonic = Objects.requireNonNull(monotonic, "monotonic");
         this.wall = Objects.requireNonNull(wall, "wall");
+        this.term = Objects.requireNonNull(term, "term");
     }
 
     /** The port the agent listener is bound to (after start). */
@@ -164,6 +173,14 @@ public final class CoordinatorVerticle extends VerticleBase {
             for (byte[] bytes : opened.replay().records()) {
                 state.apply(JournalRecord.parseFrom(bytes));
             }
+            if (term.epochFloor() > state.epoch() + 1) {
+                // The cluster's fence is above the journal's epoch: reserve up to it, so the epoch started is the fence.
+                JournalRecord floor = JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder()
+                        .setEpoch(term.epochFloor() - 1).setNodeId(config.nodeId())).build();
+                opened.append(floor.toByteArray());
+                state.apply(floor);
+            }
+            term.tap().opened(state.copy(), opened.nextIndex());
             journal = opened;
             journalRecords = opened.replay().records().size();
             return state;
@@ -182,8 +199,8 @@ public final class CoordinatorVerticle extends VerticleBase {
             core.leases().placementProblem().ifPresent(why -> LOG.warn("[coordinator node={} epoch={}] automatic "
                     + "failover not armed: {}", config.nodeId(), core.epoch(), why));
             return appended;
-        }).compose(v -> vertx.createNetServer(new NetServerOptions().setHost(config.listenHost())
-                .setPort(config.listenPort())).connectHandler(this::accept).listen()).map(s -> {
+        }).compose(v -> vertx.createNetServer(AgentListenerOptions.of(config)).connectHandler(this::accept)
+                .listen()).map(s -> {
                     server = s;
                     timerId = vertx.setPeriodic(100, id -> {
                         if (!failed) {
@@ -242,7 +259,8 @@ public final class CoordinatorVerticle extends VerticleBase {
             recordsSinceSnapshot = 0;
         }
         appended = appended.compose(v -> journalPool.executeBlocking(() -> {
-            journal.append(bytes);
+            long last = journal.append(bytes);
+            term.tap().appended(last - bytes.size() + 1, bytes);
             if (state != null) {
                 journal.snapshot(state);
             }
