@@ -1,0 +1,84 @@
+// The page of one guest: its state, compatibility verdict, restore points and a plot of the newest point's age
+// against its RPO over time.
+
+import {get, items} from './api.js';
+import {actionButton} from './actions.js';
+import {rpoChart} from './charts.js';
+import {h, replace} from './dom.js';
+import {bytes, duration, time, words} from './format.js';
+import {guest as toGuest, guestTone, point as toPoint} from './model.js';
+import {compatLine, loadSite, progressLine, rpoLine} from './dashboard.js';
+
+const POLL_MS = 5000;
+
+function pointsTable(points) {
+  if (points.length === 0) return h('p', {class: 'muted empty'}, 'No restore points yet.');
+  const rows = [...points].sort((a, b) => (b.takenAt || 0) - (a.takenAt || 0)).map((p) => h('tr', {'data-point-id': p.id},
+      h('td', {}, h('code', {}, p.id)),
+      h('td', {}, p.takenAt ? h('time', {datetime: p.takenAt.toISOString()}, time(p.takenAt)) : '—'),
+      h('td', {class: 'num'}, p.takenAt ? duration((Date.now() - p.takenAt) / 1000) : '—'),
+      h('td', {class: 'num'}, bytes(p.sizeBytes ?? p.bytesRead)),
+      h('td', {class: 'num'}, bytes(p.bytesSent)),
+      h('td', {}, p.verified === null || p.verified === undefined ? '—' : p.verified ? 'Yes' : 'No')));
+  return h('div', {class: 'table-wrap'}, h('table', {class: 'points', id: 'points'},
+      h('caption', {class: 'visually-hidden'}, 'Restore points, newest first'),
+      h('thead', {}, h('tr', {}, ['Point', 'Taken', 'Age', 'Size', 'Sent', 'Verified'].map((c) =>
+        h('th', {scope: 'col'}, c)))),
+      h('tbody', {}, rows)));
+}
+
+/** Draws the guest page in main; returns a function that stops its timer. */
+export function renderGuest(main, guestId, notify) {
+  let stopped = false;
+  let timer = null;
+  replace(main, h('p', {class: 'muted'}, 'Loading…'));
+  const refresh = async () => {
+    try {
+      const [site, gj, pj] = await Promise.all([loadSite(), get(`/guests/${encodeURIComponent(guestId)}`),
+        get(`/guests/${encodeURIComponent(guestId)}/points`)]);
+      if (stopped) return;
+      const g = toGuest(gj && gj.guest ? gj.guest : gj);
+      const points = items(pj, 'points').map(toPoint);
+      const tone = guestTone(g, site.hostsById);
+      const chart = rpoChart(points, g.rpoSeconds);
+      const c = g.compatibility;
+      replace(main,
+          h('p', {}, h('a', {href: '#/'}, '← Dashboard')),
+          h('section', {class: ['card', 'guest-page', `tone-${tone}`], 'data-guest-id': g.id, 'data-state': g.state},
+              h('h1', {}, g.name, ' ', h('span', {class: ['badge', `tone-${tone}`], 'data-state': g.state},
+                  words(g.state))),
+              h('dl', {class: 'facts'},
+                  h('dt', {}, 'Guest id'), h('dd', {}, h('code', {}, g.id)),
+                  h('dt', {}, 'Runs on'), h('dd', {}, g.ownerHostId || '—'),
+                  h('dt', {}, 'Primary'), h('dd', {}, g.primaryHostId || '—'),
+                  h('dt', {}, 'Standby'), h('dd', {}, g.standbyHostId || '—'),
+                  h('dt', {}, 'RPO'), h('dd', {}, g.rpoSeconds !== null ? duration(g.rpoSeconds) : '—'),
+                  h('dt', {}, 'Restore points'), h('dd', {}, String(points.length))),
+              rpoLine(g), compatLine(g),
+              c && c.steps.length ? h('details', {}, h('summary', {}, 'Conversion steps'),
+                  h('ol', {}, c.steps.map((st) => h('li', {}, typeof st === 'string' ? st : JSON.stringify(st)))))
+                : null,
+              progressLine(g),
+              h('div', {class: 'actions'}, actionButton('failover', g, site.hostsById, notify))),
+          h('section', {class: 'card'}, h('h2', {}, 'Restore point age against the RPO'),
+              chart ? h('figure', {class: 'chart-wrap', id: 'rpo-chart'}, chart,
+                  h('figcaption', {class: 'muted'}, 'The line is the age of the newest restore point; it drops when a '
+                      + 'new point is committed. Above the dashed line the guest was outside its RPO.'))
+                : h('p', {class: 'muted empty'}, 'The plot appears after the first restore point.')),
+          h('section', {class: 'card'}, h('h2', {}, 'Restore points'), pointsTable(points)));
+    } catch (e) {
+      if (stopped) return;
+      if (e.status === 404) {
+        replace(main, h('p', {class: 'error'}, `No guest ${guestId}.`), h('p', {}, h('a', {href: '#/'}, 'Dashboard')));
+        return;
+      }
+      if (e.status !== 401) notify(`Cannot load guest ${guestId}: ${e.message}`, true);
+    }
+    if (!stopped) timer = setTimeout(refresh, POLL_MS);
+  };
+  refresh();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

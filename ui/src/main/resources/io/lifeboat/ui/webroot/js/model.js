@@ -1,0 +1,148 @@
+// Reads the coordinator's JSON into the few shapes the page draws, tolerating optional fields.
+
+import {parseTime} from './format.js';
+
+const num = (v) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
+const first = (...vs) => vs.find((v) => v !== null && v !== undefined && v !== '');
+
+/** A host: id, state (UP, SUSPECTED, LOST, FENCED, MAINTENANCE), facts, lease. */
+export function host(j) {
+  const facts = j.facts || {};
+  const lease = j.lease || {};
+  return {
+    id: String(first(j.hostId, j.id)),
+    name: first(j.name, j.hostId, j.id),
+    state: String(first(j.state, 'UNKNOWN')).toUpperCase(),
+    kind: first(j.hypervisorKind, facts.hypervisorKind, facts.kind),
+    version: first(j.hypervisorVersion, facts.hypervisorVersion, facts.version),
+    cpuVirtualization: first(facts.cpuVirtualization, facts.hardwareVirtualization, facts.vtx),
+    leaseSeconds: num(first(lease.remainingSeconds, lease.expiresInSeconds, j.leaseRemainingSeconds)),
+    lastHeardSeconds: num(first(lease.lastHeardSecondsAgo, lease.sinceLastRenewalSeconds, j.lastHeartbeatSecondsAgo)),
+    notArmed: first(j.failoverNotArmedReason, j.notArmedReason),
+  };
+}
+
+/** The running replication of a guest as {bytesDone, bytesTotal, bytesSent, elapsedSeconds}, or null. */
+function replication(j) {
+  const r = first(j.replication, j.replicationProgress, j.progress);
+  if (r && typeof r === 'object') {
+    const done = num(first(r.bytesRead, r.bytesDone, r.readBytes));
+    const total = num(first(r.bytesTotal, r.totalBytes));
+    if (r.running === false || r.active === false || (done === null && total === null)) return null;
+    return {bytesDone: done || 0, bytesTotal: total, bytesSent: num(first(r.bytesSent, r.sentBytes)),
+      elapsedSeconds: num(first(r.elapsedSeconds, r.elapsed))};
+  }
+  const done = num(first(j.progressBytes, j.replicationBytesRead));
+  const total = num(first(j.progressTotalBytes, j.replicationBytesTotal));
+  return done === null ? null : {bytesDone: done, bytesTotal: total, bytesSent: null, elapsedSeconds: null};
+}
+
+/** A compatibility verdict {verdict: OK|CONVERT|REFUSE, summary, steps}, or null. */
+function compatibility(j) {
+  const c = j.compatibility;
+  if (c && typeof c === 'object') {
+    return {verdict: String(first(c.verdict, c.compatibility, c.result, '?')).toUpperCase(),
+      summary: first(c.summary, c.reason, c.detail, ''), steps: Array.isArray(c.steps) ? c.steps : []};
+  }
+  if (typeof c === 'string') {
+    return {verdict: c.toUpperCase(), summary: first(j.compatibilitySummary, j.compatibilityReason, ''),
+      steps: Array.isArray(j.compatibilitySteps) ? j.compatibilitySteps : []};
+  }
+  return null;
+}
+
+/** A guest: id, name, state, hosts, RPO and newest point age, verdict, running replication. */
+export function guest(j) {
+  const rpo = j.rpo && typeof j.rpo === 'object' ? j.rpo : {};
+  const g = {
+    id: String(first(j.guestId, j.id)),
+    name: first(j.name, j.guestId, j.id),
+    state: String(first(j.state, j.protectionState, 'UNKNOWN')).toUpperCase(),
+    primaryHostId: first(j.primaryHostId, j.primary),
+    standbyHostId: first(j.standbyHostId, j.standby),
+    ownerHostId: first(j.ownerHostId, j.runningOnHostId, j.hostId, j.primaryHostId, j.primary),
+    rpoSeconds: num(first(j.rpoSeconds, rpo.targetSeconds, rpo.seconds)),
+    pointAgeSeconds: num(first(j.newestPointAgeSeconds, j.lastPointAgeSeconds, rpo.ageSeconds)),
+    newestPointId: first(j.newestPointId, j.lastPointId),
+    pointCount: num(j.pointCount),
+    compatibility: compatibility(j),
+    replication: replication(j),
+    backupInFlight: !!first(j.backupInFlight, j.replicationRunning),
+    blockedReason: first(j.replicationBlockedReason, j.blockedReason),
+    lastFailure: first(j.lastBackupFailure, j.lastReplicationFailure),
+  };
+  g.rpoExceeded = g.rpoSeconds !== null && (g.pointAgeSeconds === null || g.pointAgeSeconds > g.rpoSeconds);
+  return g;
+}
+
+/** Parses the UTC stamp at the end of a restore point id (<guest id>/<yyyyMMddTHHmmssZ>). */
+function timeFromPointId(id) {
+  const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(id || '');
+  return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : null;
+}
+
+/** A restore point: id, when its snapshot was taken and committed, sizes, verified. */
+export function point(j) {
+  const id = String(first(j.pointId, j.id));
+  return {
+    id,
+    takenAt: parseTime(first(j.snapshotTime, j.takenAt, j.snapshotAt, j.createdAt, j.time)) || timeFromPointId(id),
+    committedAt: parseTime(first(j.committedAt, j.committedTime)),
+    bytesRead: num(first(j.bytesRead, j.readBytes)),
+    bytesSent: num(first(j.bytesSent, j.sentBytes)),
+    sizeBytes: num(first(j.sizeBytes, j.logicalBytes, j.bytesTotal)),
+    verified: first(j.verified, j.verifiedAt ? true : null),
+    storeId: first(j.storeId, j.store),
+  };
+}
+
+/** An event: id, type, time, the guest and host it concerns, a line of text. */
+export function event(j, sseType) {
+  const type = first(j.type, j.kind, j.eventType, sseType !== 'message' ? sseType : null, 'event');
+  return {
+    id: String(first(j.id, j.eventId, j.seq, '')),
+    type: String(type),
+    at: parseTime(first(j.at, j.time, j.timestamp, j.occurredAt)) || new Date(),
+    guestId: first(j.guestId, j.guest),
+    hostId: first(j.hostId, j.host),
+    user: first(j.user, j.actor),
+    text: first(j.summary, j.message, j.text, j.detail, j.description),
+    raw: j,
+  };
+}
+
+/** A drill report: id, plan, times, outcome, achieved RTO and RPO. */
+export function drill(j) {
+  const started = parseTime(first(j.startedAt, j.started, j.at));
+  return {
+    id: String(first(j.drillId, j.id)),
+    plan: first(j.plan, j.planName, ''),
+    startedAt: started,
+    finishedAt: parseTime(first(j.finishedAt, j.finished)),
+    outcome: String(first(j.outcome, j.result, j.status, j.state, '')).toUpperCase(),
+    rtoSeconds: num(first(j.rtoSeconds, j.rto)),
+    rpoSeconds: num(first(j.rpoSeconds, j.rpo)),
+    guests: Array.isArray(j.guests) ? j.guests.length : num(j.guestCount),
+  };
+}
+
+/**
+ * The colour class of a guest on the dashboard: ok, risk (RPO exceeded or compatibility problem), over (failing
+ * over, failed over, failing back), lost (its host is lost and it is not yet recovered) or idle (unprotected).
+ */
+export function guestTone(g, hostsById) {
+  if (['FAILING_OVER', 'FAILED_OVER', 'FAILING_BACK'].includes(g.state)) return 'over';
+  const owner = hostsById.get(g.ownerHostId);
+  if (owner && ['LOST', 'FENCED'].includes(owner.state)) return 'lost';
+  if (g.state === 'UNPROTECTED') return 'idle';
+  if (g.state === 'AT_RISK' || g.rpoExceeded || (g.compatibility && g.compatibility.verdict === 'REFUSE')) {
+    return 'risk';
+  }
+  if (owner && owner.state === 'SUSPECTED') return 'risk';
+  return g.state === 'PROTECTED' ? 'ok' : 'idle';
+}
+
+/** The colour class of a host. */
+export function hostTone(h) {
+  return {UP: 'ok', SUSPECTED: 'risk', LOST: 'lost', FENCED: 'lost', MAINTENANCE: 'idle'}[h.state] || 'idle';
+}
