@@ -6,9 +6,9 @@ set -euo pipefail
 base=(openjdk-17-jdk-headless maven curl unzip ca-certificates)
 # Tests and demo: the lab's Docker engine and host image build, QEMU tools as the reference for image formats,
 # libvirt's client library (libvirt-java loads it through JNA), rsync (the benchmark's peer), Go and Debian's
-# govmomi source (the VI API simulator), an SSH client.
+# govmomi source (the VI API simulator), an SSH client; Chromium and its driver for the web page's browser tests.
 full=(docker.io debootstrap qemu-utils qemu-system-x86 libvirt0 libvirt-clients rsync
-      golang-go golang-github-vmware-govmomi-dev openssh-client openssl zstd)
+      golang-go golang-github-vmware-govmomi-dev openssh-client openssl zstd chromium chromium-driver)
 
 want=("${base[@]}")
 [ "${1:-}" = "--base" ] || want+=("${full[@]}")
