@@ -1,0 +1,2 @@
+/** The {@code bench scale} command. */
+package io.lifeboat.coordinator.bench.cli;
