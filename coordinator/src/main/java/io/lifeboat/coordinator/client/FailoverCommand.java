@@ -1,0 +1,243 @@
+package io.lifeboat.coordinator.client;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lifeboat failover GUEST}: asks the coordinator to fail one guest over to its standby now
+ * ({@code POST /api/v1/guests/{id}/failover}), after a confirmation that names the guest and its hosts; with
+ * {@code --wait}, follows the events until the guest is FAILED_OVER or its failover fails, and reports RTO and RPO.
+ */
+@Command(name = "failover", description = "Fail a guest over to its standby now (admin). GUEST is a name or an id. "
+        + "Asks for confirmation unless --yes; --wait follows progress until FAILED_OVER and prints RTO and RPO.")
+public final class FailoverCommand implements Callable<Integer> {
+
+    private static final Pattern RPO_RTO = Pattern.compile("RPO ([0-9.]+) s, RTO ([0-9.]+) s");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
+
+    @Parameters(index = "0", paramLabel = "GUEST", description = "The guest's name or id.")
+    String guest;
+
+    @Option(names = "--yes", description = "Do not ask for confirmation.")
+    boolean yes;
+
+    @Option(names = "--wait", description = "Follow the failover until the guest is FAILED_OVER or it fails.")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "With --wait: give up after this long (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LifeboatClient client = connection.login();
+        EventFollower follower = new EventFollower(connection, client, err);
+        try {
+            JsonObject g = GuestResolver.resolve(client, guest);
+            String id = GuestResolver.id(g);
+            String name = Fields.orDash(Fields.text(g, "name"));
+            String from = Fields.orDash(Fields.text(g, "ownerHostId", "primaryHostId"));
+            String to = Fields.orDash(Fields.text(g, "standbyHostId"));
+            if (!yes) {
+                String question = "Fail over guest '" + name + "' (" + id + ") now, from host " + from + " to host "
+                        + to + "? [y/N] ";
+                String answer = connection.ask(question);
+                if (answer == null) {
+                    throw new IllegalArgumentException("failover of guest '" + name + "' not confirmed: no terminal "
+                            + "to ask on; pass --yes");
+                }
+                if (!answer.strip().toLowerCase(Locale.ROOT).matches("y|yes")) {
+                    err.println("failover of guest '" + name + "' cancelled; nothing changed");
+                    err.flush();
+                    return 1;
+                }
+            }
+            String cursor = await ? lastEventId(client, id) : null;
+            JsonObject accepted = client.post("/api/v1/guests/" + LifeboatClient.segment(id) + "/failover",
+                    new JsonObject());
+            String operationId = Fields.text(accepted, "operationId", "id");
+            JsonObject result = new JsonObject().put("guestId", id).put("name", name).put("fromHostId", from)
+                    .put("toHostId", to).put("operationId", operationId);
+            if (!await) {
+                print(out, result, "failover of guest '" + name + "' (" + id + ") from " + from + " to " + to
+                        + " started: operation " + Fields.orDash(operationId));
+                return 0;
+            }
+            if (!json) {
+                out.println("failover of guest '" + name + "' started: operation " + Fields.orDash(operationId)
+                        + "; following it");
+                out.flush();
+            }
+            Outcome outcome = follow(follower, id, cursor, out);
+            JsonObject after = safeGuest(follower.client(), id);
+            String state = after == null ? outcome.state : Fields.text(after, "state");
+            Double rto = outcome.rtoSeconds;
+            Double rpo = outcome.rpoSeconds;
+            if (after != null) {
+                JsonObject f = Fields.object(after, "failover", "lastFailover");
+                if (rto == null) {
+                    rto = Fields.number(f == null ? after : f, "rtoSeconds", "achievedRtoSeconds");
+                }
+                if (rpo == null) {
+                    rpo = f == null ? Fields.number(after, "achievedRpoSeconds")
+                            : Fields.number(f, "rpoSeconds", "achievedRpoSeconds");
+                }
+            }
+            boolean ok = "FAILED_OVER".equals(state) || outcome.failedOver;
+            result.put("state", ok ? "FAILED_OVER" : state).put("failedOver", ok).put("rtoSeconds", rto)
+                    .put("rpoSeconds", rpo).put("error", outcome.error);
+            print(out, result, ok
+                    ? "guest '" + name + "' FAILED_OVER to " + to + ": RTO " + Fields.human(rto) + ", RPO "
+                            + Fields.human(rpo)
+                    : "failover of guest '" + name + "' did not finish: " + Fields.orDash(outcome.error)
+                            + " (state " + Fields.orDash(state) + ")");
+            return ok ? 0 : 1;
+        } finally {
+            follower.client().logout();
+        }
+    }
+
+    /** How following a failover ended. */
+    private static final class Outcome {
+        volatile boolean failedOver;
+        volatile String state;
+        volatile String error;
+        volatile Double rtoSeconds;
+        volatile Double rpoSeconds;
+    }
+
+    private Outcome follow(EventFollower follower, String guestId, String cursor, PrintWriter out) {
+        Outcome outcome = new Outcome();
+        AtomicReference<String> seenState = new AtomicReference<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Thread poller = new Thread(() -> {
+            while (!follower.client().streamCancelled()) {
+                if (System.nanoTime() - deadline > 0) {
+                    outcome.error = "not FAILED_OVER within " + timeoutSeconds + " s";
+                    follower.stop();
+                    return;
+                }
+                JsonObject g = safeGuest(follower.client(), guestId);
+                if (g != null) {
+                    String state = Fields.text(g, "state");
+                    String before = seenState.getAndSet(state);
+                    outcome.state = state;
+                    if ("FAILED_OVER".equals(state)) {
+                        outcome.failedOver = true;
+                        follower.stop();
+                        return;
+                    }
+                    if ("FAILING_OVER".equals(before) && !"FAILING_OVER".equals(state)) {
+                        outcome.error = "the guest went from FAILING_OVER to " + state;
+                        follower.stop();
+                        return;
+                    }
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "lifeboat-failover-poll");
+        poller.setDaemon(true);
+        poller.start();
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("guest", guestId);
+        follower.follow(cursor, query, event -> {
+            if (!guestId.equals(EventLine.guestId(event))) {
+                return true;
+            }
+            if (!json) {
+                out.println(EventLine.render(event));
+                out.flush();
+            }
+            String type = Fields.orDash(EventLine.type(event)).toUpperCase(Locale.ROOT).replace("_", "");
+            String text = Fields.text(event, "text", "summary", "message", "detail");
+            if (type.contains("FAILEDOVER") || text != null && text.contains("FAILED_OVER")) {
+                outcome.failedOver = true;
+                outcome.rtoSeconds = Fields.number(event, "rtoSeconds");
+                outcome.rpoSeconds = Fields.number(event, "rpoSeconds");
+                Matcher m = text == null ? null : RPO_RTO.matcher(text);
+                if (m != null && m.find()) {
+                    outcome.rpoSeconds = outcome.rpoSeconds == null ? Double.valueOf(m.group(1)) : outcome.rpoSeconds;
+                    outcome.rtoSeconds = outcome.rtoSeconds == null ? Double.valueOf(m.group(2)) : outcome.rtoSeconds;
+                }
+                return false;
+            }
+            boolean finalFailure = Boolean.FALSE.equals(event.getValue("willRetry"))
+                    || type.contains("ABANDON");
+            if (finalFailure && (type.contains("FAIL") || type.contains("ABANDON"))) {
+                outcome.error = text == null ? "step failed (" + EventLine.type(event) + ")" : text;
+                return false;
+            }
+            return true;
+        });
+        poller.interrupt();
+        return outcome;
+    }
+
+    private static JsonObject safeGuest(LifeboatClient client, String guestId) {
+        try {
+            return client.getObject("/api/v1/guests/" + LifeboatClient.segment(guestId));
+        } catch (LifeboatApiException e) {
+            return null;
+        }
+    }
+
+    /** The id of the newest event about the guest, so that following starts after it. */
+    private static String lastEventId(LifeboatClient client, String guestId) {
+        String cursor = null;
+        while (true) {
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("guest", guestId);
+            params.put("after", cursor);
+            params.put("limit", EventsCommand.PAGE);
+            Object body = client.get(LifeboatClient.withQuery("/api/v1/events", params));
+            JsonArray items = body instanceof JsonArray a ? a
+                    : ((JsonObject) body).getJsonArray("events", new JsonArray());
+            String next = cursor;
+            for (int i = 0; i < items.size(); i++) {
+                String id = EventLine.id(items.getJsonObject(i));
+                if (id != null && EventLine.after(id, next)) {
+                    next = id;
+                }
+            }
+            if (items.size() < EventsCommand.PAGE || next == null || next.equals(cursor)) {
+                return next;
+            }
+            cursor = next;
+        }
+    }
+
+    private void print(PrintWriter out, JsonObject doc, String text) {
+        out.println(json ? doc.encode() : text);
+        out.flush();
+    }
+}
