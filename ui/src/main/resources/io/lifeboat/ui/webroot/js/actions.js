@@ -24,12 +24,12 @@ export const ACTIONS = {
       if (!primaryDown) {
         parts.push(h('p', {class: 'warn'}, `Host ${g.primaryHostId} is ${primary ? primary.state : 'not known'}. `
             + 'Two running copies would corrupt data, so the coordinator fails over only once it is off.'),
-        h('label', {class: 'check'}, h('input', {type: 'checkbox', name: 'confirmPrimaryOff', id: 'confirm-off'}),
+        h('label', {class: 'check'}, h('input', {type: 'checkbox', name: 'primaryConfirmedOff', id: 'confirm-off'}),
             ` I confirm that ${g.primaryHostId} is switched off`));
       }
       return parts;
     },
-    payload: (form) => (form.confirmPrimaryOff && form.confirmPrimaryOff.checked ? {confirmPrimaryOff: true} : {}),
+    payload: (form) => (form.primaryConfirmedOff && form.primaryConfirmedOff.checked ? {primaryConfirmedOff: true} : {}),
     done: (g, json) => `Failover of ${g.name} to ${g.standbyHostId} started`
         + (json && (json.operationId || json.id) ? ` (operation ${json.operationId || json.id})` : '') + '.',
   },

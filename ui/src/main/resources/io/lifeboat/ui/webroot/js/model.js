@@ -1,6 +1,6 @@
 // Reads the coordinator's JSON into the few shapes the page draws, tolerating optional fields.
 
-import {parseTime} from './format.js';
+import {bytes, duration, parseTime} from './format.js';
 
 const num = (v) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
 const first = (...vs) => vs.find((v) => v !== null && v !== undefined && v !== '');
@@ -14,6 +14,7 @@ export function host(j) {
     name: first(j.name, j.hostId, j.id),
     state: String(first(j.state, 'UNKNOWN')).toUpperCase(),
     kind: first(j.hypervisorKind, facts.hypervisorKind, facts.kind),
+    armed: first(j.failoverArmed, null),
     version: first(j.hypervisorVersion, facts.hypervisorVersion, facts.version),
     cpuVirtualization: first(facts.cpuVirtualization, facts.hardwareVirtualization, facts.vtx),
     leaseSeconds: num(first(lease.remainingSeconds, lease.expiresInSeconds, j.leaseRemainingSeconds)),
@@ -69,9 +70,12 @@ export function guest(j) {
     replication: replication(j),
     backupInFlight: !!first(j.backupInFlight, j.replicationRunning),
     blockedReason: first(j.replicationBlockedReason, j.blockedReason),
+    nextBackupInSeconds: num(j.nextBackupInSeconds),
+    recovery: j.recovery && typeof j.recovery === 'object' ? j.recovery : null,
     lastFailure: first(j.lastBackupFailure, j.lastReplicationFailure),
   };
-  g.rpoExceeded = g.rpoSeconds !== null && (g.pointAgeSeconds === null || g.pointAgeSeconds > g.rpoSeconds);
+  g.rpoExceeded = typeof j.rpoExceeded === 'boolean' ? j.rpoExceeded
+    : g.rpoSeconds !== null && g.pointAgeSeconds !== null && g.pointAgeSeconds > g.rpoSeconds;
   return g;
 }
 
@@ -92,21 +96,60 @@ export function point(j) {
     bytesSent: num(first(j.bytesSent, j.sentBytes)),
     sizeBytes: num(first(j.sizeBytes, j.logicalBytes, j.bytesTotal)),
     verified: first(j.verified, j.verifiedAt ? true : null),
-    storeId: first(j.storeId, j.store),
+    storeId: first(j.storeHostId, j.storeId, j.store),
   };
+}
+
+function failureText(f) {
+  if (!f) return '';
+  if (typeof f === 'string') return f;
+  return [f.code, f.message || f.detail].filter(Boolean).join(': ');
+}
+
+/** A line of text for an event from its data (lifeboat.v1 field names, lowerCamel). */
+function describe(type, d) {
+  switch (type) {
+    case 'Audit':
+      return `${d.user || '?'}: ${d.action || '?'}${d.target ? ` ${d.target}` : ''}`
+          + `${d.allowed === false ? ' (refused)' : ''}${d.detail ? ` · ${d.detail}` : ''}`;
+    case 'ReplicationCommitted':
+      return `point ${d.pointId || '?'}${d.bytesSent !== undefined ? `, ${bytes(d.bytesSent)} sent` : ''}`
+          + `${d.durationSeconds !== undefined ? ` in ${duration(d.durationSeconds)}` : ''}`;
+    case 'ReplicationFailed':
+      return `${d.stage ? `at ${d.stage}: ` : ''}${failureText(d.failure)}`;
+    case 'HostSuspected':
+    case 'HostLost':
+      return `silent for ${duration(d.silenceSeconds)}${d.failoverArmed === false ? ' · failover not armed' : ''}`;
+    case 'FailoverStepStarted':
+    case 'FailoverStepCompleted':
+      return `${String(d.step || '').toLowerCase().replace(/_/g, ' ')}${d.targetHostId ? ` on ${d.targetHostId}` : ''}`
+          + `${d.detail ? ` · ${d.detail}` : ''}`;
+    case 'FailoverStepFailed':
+      return `${String(d.step || '').toLowerCase().replace(/_/g, ' ')}: ${failureText(d.failure)}`
+          + `${d.willRetry ? ' (will retry)' : ''}`;
+    case 'Fenced':
+      return `${d.reason ? String(d.reason).toLowerCase().replace(/_/g, ' ') : 'fenced'}`
+          + `${d.fencedBy ? ` by ${d.fencedBy}` : ''}`;
+    default: {
+      const parts = Object.entries(d).filter(([k, v]) => !/Id$|^id$/.test(k) && v !== null && typeof v !== 'object')
+          .slice(0, 4).map(([k, v]) => `${k} ${v}`);
+      return parts.join(', ');
+    }
+  }
 }
 
 /** An event: id, type, time, the guest and host it concerns, a line of text. */
 export function event(j, sseType) {
-  const type = first(j.type, j.kind, j.eventType, sseType !== 'message' ? sseType : null, 'event');
+  const type = String(first(j.type, j.kind, j.eventType, sseType !== 'message' ? sseType : null, 'event'));
+  const data = j.data && typeof j.data === 'object' ? j.data : {};
   return {
     id: String(first(j.id, j.eventId, j.seq, '')),
-    type: String(type),
+    type,
     at: parseTime(first(j.at, j.time, j.timestamp, j.occurredAt)) || new Date(),
-    guestId: first(j.guestId, j.guest),
-    hostId: first(j.hostId, j.host),
-    user: first(j.user, j.actor),
-    text: first(j.summary, j.message, j.text, j.detail, j.description),
+    guestId: first(j.guestId, data.guestId, j.guest),
+    hostId: first(j.hostId, data.hostId, j.host),
+    user: type === 'Audit' ? null : first(j.user, data.user, j.actor),
+    text: first(j.summary, j.message, j.text, j.detail, j.description) || describe(type, data),
     raw: j,
   };
 }
