@@ -22,6 +22,7 @@ public final class HeartbeatTracker {
     private final String selfVoterId;
     private final long startNanos;
     private final long peerReportFreshNanos;
+    private final long keepSilenceAboveNanos;
     private final Map<String, Long> lastHeardNanos = new HashMap<>();
     /** observer host id -> observed voter id -> the observer's latest report. */
     private final Map<String, Map<String, PeerReport>> reports = new HashMap<>();
@@ -32,9 +33,25 @@ public final class HeartbeatTracker {
      * @param peerReportFreshNanos reports older than this are not counted as votes
      */
     public HeartbeatTracker(String selfVoterId, long startNanos, long peerReportFreshNanos) {
+        this(selfVoterId, startNanos, peerReportFreshNanos, 0);
+    }
+
+    /**
+     * Creates a tracker that keeps only peer reports of a silence longer than {@code keepSilenceAboveNanos}: a report
+     * of a shorter silence replaces (removes) the observer's earlier report instead of being stored, so that a site
+     * where every agent hears every other costs no memory and no allocation per report.
+     * {@link #votersSilentOn} answers exactly as if every report were kept, for thresholds of at least
+     * {@code keepSilenceAboveNanos}.
+     *
+     * @param peerReportFreshNanos reports older than this are not counted as votes
+     * @param keepSilenceAboveNanos the shortest threshold {@link #votersSilentOn} will be asked about
+     */
+    public HeartbeatTracker(String selfVoterId, long startNanos, long peerReportFreshNanos,
+                            long keepSilenceAboveNanos) {
         this.selfVoterId = Objects.requireNonNull(selfVoterId, "selfVoterId");
         this.startNanos = startNanos;
         this.peerReportFreshNanos = peerReportFreshNanos;
+        this.keepSilenceAboveNanos = keepSilenceAboveNanos;
     }
 
     /** The coordinator's own voter id. */
@@ -47,14 +64,40 @@ public final class HeartbeatTracker {
      * since the sender last heard from each other voter, by the sender's own clock.
      */
     public void onHeartbeat(String hostId, long receivedNanos, Map<String, Long> sinceLastHeardNanosByVoter) {
-        lastHeardNanos.merge(hostId, receivedNanos, Math::max);
-        Map<String, PeerReport> byObserved = reports.computeIfAbsent(hostId, h -> new HashMap<>());
-        sinceLastHeardNanosByVoter.forEach((voter, since) -> {
-            PeerReport previous = byObserved.get(voter);
-            if (previous == null || previous.receivedNanos() <= receivedNanos) {
-                byObserved.put(voter, new PeerReport(receivedNanos, Math.max(0, since)));
+        heard(hostId, receivedNanos);
+        sinceLastHeardNanosByVoter.forEach((voter, since) -> onPeerReport(hostId, voter, receivedNanos, since));
+    }
+
+    /** Records that something from {@code hostId} was received at {@code receivedNanos}. */
+    public void heard(String hostId, long receivedNanos) {
+        Long previous = lastHeardNanos.get(hostId);
+        if (previous == null || previous < receivedNanos) {
+            lastHeardNanos.put(hostId, receivedNanos);
+        }
+    }
+
+    /**
+     * Records one observation in a heartbeat of {@code observerHostId} received at {@code receivedNanos}: it has not
+     * heard from {@code voterId} for {@code sinceLastHeardNanos}, by its own clock. Call {@link #heard} for the
+     * heartbeat itself.
+     */
+    public void onPeerReport(String observerHostId, String voterId, long receivedNanos, long sinceLastHeardNanos) {
+        if (sinceLastHeardNanos <= keepSilenceAboveNanos) {
+            // Too short to count as a vote at any threshold asked about: it only cancels an earlier report.
+            Map<String, PeerReport> byObserved = reports.get(observerHostId);
+            if (byObserved != null) {
+                PeerReport previous = byObserved.get(voterId);
+                if (previous != null && previous.receivedNanos() <= receivedNanos) {
+                    byObserved.remove(voterId);
+                }
             }
-        });
+            return;
+        }
+        Map<String, PeerReport> byObserved = reports.computeIfAbsent(observerHostId, h -> new HashMap<>());
+        PeerReport previous = byObserved.get(voterId);
+        if (previous == null || previous.receivedNanos() <= receivedNanos) {
+            byObserved.put(voterId, new PeerReport(receivedNanos, Math.max(0, sinceLastHeardNanos)));
+        }
     }
 
     /** Whether anything arrived from {@code hostId} since this tracker started. */
