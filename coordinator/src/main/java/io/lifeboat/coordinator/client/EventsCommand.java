@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         + "--follow then prints new ones as they happen until Ctrl-C.")
 public final class EventsCommand implements Callable<Integer> {
 
-    static final int PAGE = 500;
+    static final int PAGE = 1000;
 
     @Spec
     CommandSpec spec;

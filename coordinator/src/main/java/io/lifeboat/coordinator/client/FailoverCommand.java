@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +26,6 @@ import picocli.CommandLine.Spec;
         + "Asks for confirmation unless --yes; --wait follows progress until FAILED_OVER and prints RTO and RPO.")
 public final class FailoverCommand implements Callable<Integer> {
 
-    private static final Pattern RPO_RTO = Pattern.compile("RPO ([0-9.]+) s, RTO ([0-9.]+) s");
-
     @Spec
     CommandSpec spec;
 
@@ -41,6 +37,11 @@ public final class FailoverCommand implements Callable<Integer> {
 
     @Option(names = "--yes", description = "Do not ask for confirmation.")
     boolean yes;
+
+    @Option(names = "--primary-confirmed-off", description = "Confirm that the guest's current host is powered off "
+            + "(or has stopped the guest), so that the coordinator may start the guest elsewhere although it cannot "
+            + "tell that host is down. Two running copies corrupt the guest's data: be sure.")
+    boolean primaryConfirmedOff;
 
     @Option(names = "--wait", description = "Follow the failover until the guest is FAILED_OVER or it fails.")
     boolean await;
@@ -66,7 +67,8 @@ public final class FailoverCommand implements Callable<Integer> {
             String to = Fields.orDash(Fields.text(g, "standbyHostId"));
             if (!yes) {
                 String question = "Fail over guest '" + name + "' (" + id + ") now, from host " + from + " to host "
-                        + to + "? [y/N] ";
+                        + to + "?" + (primaryConfirmedOff ? " You confirm that host " + from + " is powered off or "
+                        + "has stopped the guest." : "") + " [y/N] ";
                 String answer = connection.ask(question);
                 if (answer == null) {
                     throw new IllegalArgumentException("failover of guest '" + name + "' not confirmed: no terminal "
@@ -78,9 +80,10 @@ public final class FailoverCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            String cursor = await ? lastEventId(client, id) : null;
+            // Event ids are numbers from 1: "0" replays every event of the guest when it had none before.
+            String cursor = await ? java.util.Objects.requireNonNullElse(lastEventId(client, id), "0") : null;
             JsonObject accepted = client.post("/api/v1/guests/" + LifeboatClient.segment(id) + "/failover",
-                    new JsonObject());
+                    primaryConfirmedOff ? new JsonObject().put("primaryConfirmedOff", true) : new JsonObject());
             String operationId = Fields.text(accepted, "operationId", "id");
             JsonObject result = new JsonObject().put("guestId", id).put("name", name).put("fromHostId", from)
                     .put("toHostId", to).put("operationId", operationId);
@@ -99,14 +102,11 @@ public final class FailoverCommand implements Callable<Integer> {
             String state = after == null ? outcome.state : Fields.text(after, "state");
             Double rto = outcome.rtoSeconds;
             Double rpo = outcome.rpoSeconds;
-            if (after != null) {
-                JsonObject f = Fields.object(after, "failover", "lastFailover");
-                if (rto == null) {
-                    rto = Fields.number(f == null ? after : f, "rtoSeconds", "achievedRtoSeconds");
-                }
-                if (rpo == null) {
-                    rpo = f == null ? Fields.number(after, "achievedRpoSeconds")
-                            : Fields.number(f, "rpoSeconds", "achievedRpoSeconds");
+            if (rto == null && ("FAILED_OVER".equals(state) || outcome.failedOver)) {
+                FailoverResult announced = FailoverResult.newest(follower.client(), id);
+                if (announced != null) {
+                    rto = announced.rtoSeconds();
+                    rpo = announced.rpoSeconds();
                 }
             }
             boolean ok = "FAILED_OVER".equals(state) || outcome.failedOver;
@@ -178,23 +178,15 @@ public final class FailoverCommand implements Callable<Integer> {
                 out.println(EventLine.render(event));
                 out.flush();
             }
-            String type = Fields.orDash(EventLine.type(event)).toUpperCase(Locale.ROOT).replace("_", "");
-            String text = Fields.text(event, "text", "summary", "message", "detail");
-            if (type.contains("FAILEDOVER") || text != null && text.contains("FAILED_OVER")) {
+            FailoverResult result = FailoverResult.of(event);
+            if (result != null) {
                 outcome.failedOver = true;
-                outcome.rtoSeconds = Fields.number(event, "rtoSeconds");
-                outcome.rpoSeconds = Fields.number(event, "rpoSeconds");
-                Matcher m = text == null ? null : RPO_RTO.matcher(text);
-                if (m != null && m.find()) {
-                    outcome.rpoSeconds = outcome.rpoSeconds == null ? Double.valueOf(m.group(1)) : outcome.rpoSeconds;
-                    outcome.rtoSeconds = outcome.rtoSeconds == null ? Double.valueOf(m.group(2)) : outcome.rtoSeconds;
-                }
+                outcome.rtoSeconds = result.rtoSeconds();
+                outcome.rpoSeconds = result.rpoSeconds();
                 return false;
             }
-            boolean finalFailure = Boolean.FALSE.equals(event.getValue("willRetry"))
-                    || type.contains("ABANDON");
-            if (finalFailure && (type.contains("FAIL") || type.contains("ABANDON"))) {
-                outcome.error = text == null ? "step failed (" + EventLine.type(event) + ")" : text;
+            if (FailoverResult.failedForGood(event)) {
+                outcome.error = EventLine.text(event);
                 return false;
             }
             return true;

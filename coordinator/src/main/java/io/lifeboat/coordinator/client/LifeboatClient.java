@@ -306,8 +306,8 @@ public final class LifeboatClient {
             why = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
                     : oneLine(e.getMessage());
         }
-        return new LifeboatApiException(method.equals("GET") ? base + ": " + why
-                : method + " " + base + path + ": " + why, e);
+        // Nothing answered: the coordinator's address is the "where", whatever the path.
+        return new LifeboatApiException(base + ": " + why, e);
     }
 
     private LifeboatApiException failure(String method, String path, int status, String body) {

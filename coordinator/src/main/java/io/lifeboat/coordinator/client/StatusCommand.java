@@ -38,6 +38,16 @@ public final class StatusCommand implements Callable<Integer> {
         try {
             hosts = client.getList("/api/v1/hosts", "hosts");
             guests = client.getList("/api/v1/guests", "guests");
+            for (int i = 0; i < guests.size(); i++) {
+                JsonObject g = guests.getJsonObject(i);
+                if ("FAILED_OVER".equals(Fields.text(g, "state")) && g.getValue("failover") == null) {
+                    FailoverResult r = FailoverResult.newest(client, GuestResolver.id(g));
+                    if (r != null) {
+                        g.put("failover", new JsonObject().put("targetHostId", r.targetHostId())
+                                .put("rtoSeconds", r.rtoSeconds()).put("rpoSeconds", r.rpoSeconds()));
+                    }
+                }
+            }
         } finally {
             client.logout();
         }
@@ -77,8 +87,9 @@ public final class StatusCommand implements Callable<Integer> {
         TextTable h = new TextTable("HOST", "STATE", "HYPERVISOR", "NOTE");
         for (int i = 0; i < hosts.size(); i++) {
             JsonObject o = hosts.getJsonObject(i);
-            String kind = Fields.text(o, "hypervisorKind");
-            String version = Fields.text(o, "hypervisorVersion");
+            JsonObject facts = Fields.object(o, "facts");
+            String kind = Fields.text(facts == null ? o : facts, "hypervisorKind");
+            String version = Fields.text(facts == null ? o : facts, "hypervisorVersion");
             h.row(Fields.text(o, "hostId", "id"), Fields.orDash(Fields.text(o, "state")),
                     kind == null ? "-" : kind + (version == null || version.isEmpty() ? "" : " " + version),
                     Fields.text(o, "failoverNotArmedReason"));
@@ -145,25 +156,25 @@ public final class StatusCommand implements Callable<Integer> {
 
     private static String note(JsonObject g) {
         String state = Fields.text(g, "state");
-        if ("FAILED_OVER".equals(state) || "FAILING_OVER".equals(state)) {
-            JsonObject f = Fields.object(g, "failover", "lastFailover");
-            JsonObject src = f == null ? g : f;
-            Double rto = Fields.number(src, "rtoSeconds", "achievedRtoSeconds");
-            Double rpo = Fields.number(src, "achievedRpoSeconds", "rpoAchievedSeconds", f == null ? "-" : "rpoSeconds");
-            String on = Fields.text(src, "targetHostId", "hostId", "ownerHostId");
-            StringBuilder note = new StringBuilder(state.equals("FAILED_OVER") ? "failed over" : "failing over");
-            if (on != null) {
-                note.append(" to ").append(on);
+        if ("FAILED_OVER".equals(state)) {
+            JsonObject f = Fields.object(g, "failover");
+            StringBuilder note = new StringBuilder("failed over to ").append(Fields.orDash(f == null
+                    ? Fields.text(g, "ownerHostId") : Fields.text(f, "targetHostId")));
+            if (f != null && f.getValue("rtoSeconds") != null) {
+                note.append(", RTO ").append(Fields.human(Fields.number(f, "rtoSeconds")));
             }
-            if (rto != null) {
-                note.append(", RTO ").append(Fields.human(rto));
-            }
-            if (rpo != null) {
-                note.append(", RPO ").append(Fields.human(rpo));
+            if (f != null && f.getValue("rpoSeconds") != null) {
+                note.append(", RPO ").append(Fields.human(Fields.number(f, "rpoSeconds")));
             }
             return note.toString();
         }
-        Object progress = g.getValue("replication");
+        JsonObject recovery = Fields.object(g, "recovery");
+        if ("FAILING_OVER".equals(state) && recovery != null) {
+            return "failing over: " + Fields.orDash(Fields.text(recovery, "step")) + " "
+                    + Fields.orDash(Fields.text(recovery, "stepStatus")) + (recovery.getValue("abandonedAt") != null
+                    ? ", ABANDONED: needs an admin" : "");
+        }
+        Object progress = g.getValue("replicationProgress");
         if (progress instanceof JsonObject p) {
             Double read = Fields.number(p, "bytesRead");
             Double total = Fields.number(p, "bytesTotal");
