@@ -6,6 +6,9 @@ import java.util.concurrent.Callable;
 
 import io.lifeboat.agent.cli.AgentCommand;
 import io.lifeboat.coordinator.cli.CoordinatorCommand;
+import io.lifeboat.coordinator.client.EventsCommand;
+import io.lifeboat.coordinator.client.FailoverCommand;
+import io.lifeboat.coordinator.client.StatusCommand;
 import io.lifeboat.lab.cli.DemoCommand;
 import io.lifeboat.lab.cli.LabCommand;
 import io.lifeboat.storage.cli.BenchReplicateCommand;
@@ -126,12 +129,9 @@ public final class Lifeboat implements Callable<Integer> {
                     new Subcommand("agent", new AgentCommand()),
                     new Subcommand("vmdk", new VmdkCommand()),
                     new Subcommand("store", new StoreCommand()),
-                    new Subcommand("status", NotBuilt.of("status", "Show hosts and guests.",
-                            "issue #7 (REST and CLI)")),
-                    new Subcommand("events", NotBuilt.of("events", "List or follow events.",
-                            "issue #7 (REST and CLI)")),
-                    new Subcommand("failover", NotBuilt.of("failover", "Fail a guest over now.",
-                            "issue #7 (REST and CLI)")),
+                    new Subcommand("status", new StatusCommand()),
+                    new Subcommand("events", new EventsCommand()),
+                    new Subcommand("failover", new FailoverCommand()),
                     new Subcommand("failback", NotBuilt.of("failback", "Fail a guest back to its primary.",
                             "issue #8 (failback)")),
                     new Subcommand("restore", NotBuilt.of("restore", "Restore a guest to a restore point.",
