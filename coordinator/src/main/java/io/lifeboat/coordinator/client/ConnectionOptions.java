@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiFunction;
 
+import javax.net.ssl.SSLContext;
+
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -34,6 +36,10 @@ public final class ConnectionOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Coordinator YAML config to take http.listen "
             + "from.")
     Path config;
+
+    @Option(names = "--ca", paramLabel = "PEM", description = "Trust the certificates in this PEM file for HTTPS "
+            + "(default: the JDK's trust store, plus http.tls.cert of --config).")
+    Path ca;
 
     @Option(names = "--user", paramLabel = "NAME", description = "User to log in as (default: $LIFEBOAT_USER). "
             + "The password comes from $LIFEBOAT_PASSWORD or a prompt.")
@@ -108,7 +114,7 @@ public final class ConnectionOptions {
         URI where = url();
         String name = user();
         char[] password = password(name, where);
-        LifeboatClient client = new LifeboatClient(where);
+        LifeboatClient client = new LifeboatClient(where, trust(where));
         try {
             client.login(name, password);
         } finally {
@@ -117,18 +123,32 @@ public final class ConnectionOptions {
         return client;
     }
 
+    /** An SSL context trusting {@code --ca} or the config's certificate, or null for the JDK's defaults. */
+    SSLContext trust(URI where) {
+        if (!"https".equals(where.getScheme())) {
+            return null;
+        }
+        Path pem = ca;
+        if (pem == null && config != null) {
+            pem = certificateOf(config);
+        }
+        return pem == null ? null : Trust.context(pem);
+    }
+
+    /** {@code http.tls.cert} of a coordinator config (resolved against the file's directory), or null. */
+    static Path certificateOf(Path file) {
+        if (yaml(file) instanceof Map<?, ?> top && top.get("http") instanceof Map<?, ?> http
+                && http.get("tls") instanceof Map<?, ?> tls && tls.get("cert") != null) {
+            Path cert = Path.of(tls.get("cert").toString());
+            Path base = file.toAbsolutePath().getParent();
+            return cert.isAbsolute() || base == null ? cert : base.resolve(cert);
+        }
+        return null;
+    }
+
     /** {@code http.listen} of a coordinator config, as a URL (https when {@code http.tls} is set). */
     static String fromConfig(Path file) {
-        Object root;
-        try (InputStream in = Files.newInputStream(file)) {
-            root = new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromInputStream(in);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage());
-        } catch (YamlEngineException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
-        }
+        Object root = yaml(file);
         if (!(root instanceof Map<?, ?> top) || !(top.get("http") instanceof Map<?, ?> http)
                 || http.get("listen") == null) {
             throw new IllegalArgumentException(file + ": no http.listen, so the coordinator serves no REST API; "
@@ -146,6 +166,20 @@ public final class ConnectionOptions {
             host = "[::1]";
         }
         return (http.get("tls") != null ? "https://" : "http://") + host + listen.substring(colon);
+    }
+
+    private static Object yaml(Path file) {
+        Object root;
+        try (InputStream in = Files.newInputStream(file)) {
+            root = new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromInputStream(in);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        } catch (YamlEngineException e) {
+            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getMessage().replace('\n', ' '));
+        }
+        return root;
     }
 
     private static char[] consolePrompt(String prompt, boolean secret) {
