@@ -3,18 +3,13 @@ package io.lifeboat.lab.site;
 import io.lifeboat.coordinator.CoordinatorVerticle;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
-import io.lifeboat.coordinator.core.CoordinatorCore;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.lab.LabException;
 import io.lifeboat.protocol.Addresses;
 import io.lifeboat.protocol.v1.Envelope;
-import io.vertx.core.Context;
-import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,7 +93,8 @@ public final class SiteCoordinator implements AutoCloseable {
    * loopback, or empty when this build serves no HTTP.
    */
   public Optional<String> httpAddress() {
-    String base = "http://127.0.0.1:" + httpPort;
+    int port = verticle.httpPort() > 0 ? verticle.httpPort() : httpPort;
+    String base = "http://127.0.0.1:" + port;
     try {
       HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
           .send(HttpRequest.newBuilder(URI.create(base + "/api/v1/status")).timeout(Duration.ofSeconds(5)).GET()
@@ -127,35 +123,16 @@ public final class SiteCoordinator implements AutoCloseable {
     return List.copyOf(events);
   }
 
-  /**
-   * A copy of the coordinator's state, taken on its event loop. CoordinatorVerticle offers no accessor for it yet, so
-   * its core is reached by reflection until it does.
-   */
+  /** A copy of the coordinator's state, taken on its event loop. */
   public CoordinatorState state() {
     try {
-      Context context = (Context) field(VerticleBase.class, "context").get(verticle);
-      CoordinatorCore core = (CoordinatorCore) field(CoordinatorVerticle.class, "core").get(verticle);
-      Promise<CoordinatorState> copy = Promise.promise();
-      context.runOnContext(v -> {
-        try {
-          copy.complete(core.state().copy());
-        } catch (RuntimeException e) {
-          copy.fail(e);
-        }
-      });
-      return copy.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ReflectiveOperationException | ExecutionException | TimeoutException e) {
+      return verticle.stateCopy().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
       throw new LabException("lab site: cannot read the coordinator's state: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LabException("lab site: interrupted while reading the coordinator's state", e);
     }
-  }
-
-  private static Field field(Class<?> type, String name) throws NoSuchFieldException {
-    Field f = type.getDeclaredField(name);
-    f.setAccessible(true);
-    return f;
   }
 
   @Override

@@ -156,6 +156,12 @@ public final class SiteFailover {
           .append(" restore point(s))");
     }
     site.coordinator().events().stream().map(SiteCoordinator.Event::envelope)
+        .filter(e -> e.hasHostLost() && !e.getHostLost().getFailoverArmed()).reduce((a, b2) -> b2)
+        .ifPresent(e -> b.append("; ").append(e.getHostLost().getHostId()).append(" was declared LOST with automatic "
+            + "failover NOT armed (a host that cannot fence itself waits for an admin; its agent reported fencing ")
+            .append(s.hostFacts(e.getHostLost().getHostId()).map(f -> f.getFencingCapability().name()
+                .replace("FENCING_CAPABILITY_", "")).orElse("nothing")).append(')'));
+    site.coordinator().events().stream().map(SiteCoordinator.Event::envelope)
         .filter(Envelope::hasFailoverStepFailed).reduce((a, b2) -> b2).ifPresent(e -> b.append("; last failure: ")
             .append(LabSite.shortName(e.getFailoverStepFailed().getStep())).append(' ')
             .append(e.getFailoverStepFailed().getFailure().getCode()).append(": ")
