@@ -55,6 +55,8 @@ public final class ScaleBench {
         }
     }
 
+    /** Extra JVM options for the coordinator process (for example a Flight Recording), split at spaces. */
+    public static final String COORDINATOR_OPTS_ENV = "LIFEBOAT_BENCH_COORDINATOR_OPTS";
     private static final long SECOND = 1_000_000_000L;
     private static final long HEAP_SAMPLE_NANOS = 2 * SECOND;
 
@@ -77,9 +79,14 @@ public final class ScaleBench {
         Path config = ScaleSiteConfig.write(dir, n, settings.guestsPerAgent());
         LeaseTimers timers = CoordinatorConfigLoader.load(config).timers();
         progress.accept("site of " + n + " hosts and " + guests + " guests written to " + config);
-        try (ChildProcess coordinator = ChildProcess.start("coordinator", dir,
-                List.of("-Xlog:gc:file=" + dir.resolve("coordinator-gc.log") + ":uptime"),
-                BenchCoordinatorMain.class, List.of(config.toString()))) {
+        List<String> jvm = new java.util.ArrayList<>();
+        jvm.add("-Xlog:gc:file=" + dir.resolve("coordinator-gc.log") + ":uptime");
+        String extra = System.getenv(COORDINATOR_OPTS_ENV);
+        if (extra != null && !extra.isBlank()) {
+            jvm.addAll(List.of(extra.strip().split("\\s+")));
+        }
+        try (ChildProcess coordinator = ChildProcess.start("coordinator", dir, jvm, BenchCoordinatorMain.class,
+                List.of(config.toString()))) {
             String ready = coordinator.await("ready", l -> l.startsWith("ready "), 180 * SECOND).text();
             int agentPort = Integer.parseInt(field(ready, "agentPort"));
             int httpPort = Integer.parseInt(field(ready, "httpPort"));
@@ -120,8 +127,11 @@ public final class ScaleBench {
             long wait = Math.min(HEAP_SAMPLE_NANOS, end - now);
             // Any host suspected while all agents heartbeat is a false suspicion: count them while waiting.
             try {
-                coordinator.await("suspicion", l -> l.startsWith("event HOST_SUSPECTED "), wait);
-                suspicions++;
+                ChildProcess.Line line = coordinator.await("suspicion", l -> l.startsWith("event HOST_SUSPECTED "),
+                        wait);
+                if (line.receivedNanos() >= start) {
+                    suspicions++;
+                }
             } catch (IOException timedOut) {
                 coordinator.send("heap");
                 heapPeak = Math.max(heapPeak, Long.parseLong(field(coordinator.await("heap",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "scale", description = "One coordinator against N simulated agents x G guests heartbeating every "
         + "second (another process): the coordinator's CPU share of one core (from /proc), its heap, and the time "
-        + "to declare a killed agent LOST. Targets: < 25% of a core, < 512 MiB heap, LOST within the lease TTL + 1 s. "
+        + "to declare a killed agent LOST. Targets: < 25%% of a core, < 512 MiB heap, LOST within the lease TTL + 1 s. "
         + "Exit 1 when a target is missed.")
 public final class BenchScaleCommand implements Callable<Integer> {
 
