@@ -147,8 +147,7 @@ public final class Lifeboat implements Callable<Integer> {
             bench.addSubcommand("replicate", new BenchReplicateCommand());
             bench.addSubcommand("failover", NotBuilt.of("failover", "Median RTO of automatic failover in the lab.",
                     "issue #6 (automatic failover)"));
-            bench.addSubcommand("scale", NotBuilt.of("scale", "One coordinator against 1,000 simulated agents.",
-                    "issue #6 (coordinator)"));
+            bench.addSubcommand("scale", new io.lifeboat.coordinator.bench.cli.BenchScaleCommand());
             bench.addSubcommand("drill", NotBuilt.of("drill", "Time of a whole DR drill cycle in the lab.",
                     "issue #8 (drills)"));
             return bench;
