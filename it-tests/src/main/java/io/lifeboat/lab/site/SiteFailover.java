@@ -101,6 +101,10 @@ public final class SiteFailover {
               }
             }
           }
+          hopeless(s).ifPresent(why -> {
+            throw new LabException("lab site: the failover of " + site.primary().name() + " will not happen: " + why
+                + "; " + describe(s));
+          });
           return markers.size() == site.guests().size() && site.everyGuest(s, GuestState.GUEST_STATE_FAILED_OVER);
         });
     List<Outcome> out = new ArrayList<>();
@@ -119,6 +123,24 @@ public final class SiteFailover {
           markerAt.get(g.id())), coordinatorRto, markers.get(g.id())));
     }
     return out;
+  }
+
+  /** Why waiting on is pointless: the primary was declared lost without failover, or a guest's recovery gave up. */
+  private Optional<String> hopeless(CoordinatorState s) {
+    for (SiteCoordinator.Event event : site.coordinator().events()) {
+      Envelope e = event.envelope();
+      if (e.hasHostLost() && e.getHostLost().getHostId().equals(site.primary().name())
+          && !e.getHostLost().getFailoverArmed()) {
+        return Optional.of("it was declared LOST with automatic failover NOT armed");
+      }
+      if (e.hasFailoverStepFailed() && !e.getFailoverStepFailed().getWillRetry()
+          && s.guest(e.getFailoverStepFailed().getGuestId()).map(g -> g.state() != GuestState.GUEST_STATE_FAILED_OVER)
+              .orElse(false)) {
+        return Optional.of("the recovery of guest " + s.guest(e.getFailoverStepFailed().getGuestId())
+            .map(g -> g.spec().getName()).orElse("?") + " was abandoned");
+      }
+    }
+    return Optional.empty();
   }
 
   private static Optional<RestorePoint> newest(CoordinatorState s, SiteGuest g) {
