@@ -7,6 +7,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.lifeboat.coordinator.CoordinatorVerticle;
+import io.lifeboat.coordinator.cluster.ClusterCheck;
+import io.lifeboat.coordinator.cluster.ClusteredCoordinator;
+import io.lifeboat.coordinator.cluster.HazelcastSetup;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
 import io.lifeboat.coordinator.health.LeaseTimers;
@@ -57,14 +60,19 @@ public final class CoordinatorCommand implements Callable<Integer> {
                         .put("plans", new JsonArray(java.util.List.copyOf(cfg.plans().keySet())))
                         .put("guests", cfg.guests().size())
                         .put("httpListen", cfg.http().map(Object::toString).orElse(null))
+                        .put("cluster", ClusterCheck.clusterJson(cfg)).put("agentTls", ClusterCheck.agentTlsJson(cfg))
                         .put("hostsWithoutStore", new JsonArray(cfg.hosts().values().stream()
                                 .filter(h -> h.store().isEmpty()).map(h -> h.hostId()).toList())).encode());
             } else {
                 out.println(config + ": coordinator " + cfg.nodeId() + ", voters " + cfg.placement().voters()
-                        + ", automatic failover " + (notArmed.isEmpty() ? "armed" : "NOT armed: " + notArmed.get()));
+                        + ", automatic failover " + (notArmed.isEmpty() ? "armed" : "NOT armed: " + notArmed.get())
+                        + ", " + ClusterCheck.text(cfg));
             }
             out.flush();
             return notArmed.isEmpty() ? 0 : 1;
+        }
+        if (cfg.cluster().isPresent()) {
+            return runClustered(cfg, out);
         }
         Vertx vertx = Vertx.vertx();
         CoordinatorVerticle verticle = new CoordinatorVerticle(cfg);
@@ -88,6 +96,34 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     .whenComplete((v, e) -> stopped.countDown());
             try {
                 stopped.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lifeboat-coordinator-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private int runClustered(CoordinatorConfig cfg, PrintWriter out) throws Exception {
+        ClusteredCoordinator member;
+        try {
+            member = ClusteredCoordinator.start(cfg, HazelcastSetup.Tuning.DEFAULTS).toCompletionStage()
+                    .toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("coordinator " + cfg.nodeId() + " (" + config + ") did not join cluster "
+                    + cfg.cluster().get().name() + ": " + cause.getMessage(), cause);
+        }
+        out.println("coordinator " + cfg.nodeId() + " joined cluster " + cfg.cluster().get().name() + " as "
+                + cfg.cluster().get().host() + ":" + cfg.cluster().get().port() + " with members "
+                + cfg.cluster().get().members() + "; it leads when it holds the CP lock, and follows otherwise");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            member.close().toCompletionStage().toCompletableFuture().orTimeout(20, TimeUnit.SECONDS)
+                    .whenComplete((v, e) -> stopped.countDown());
+            try {
+                stopped.await(25, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
