@@ -27,6 +27,7 @@ import io.lifeboat.coordinator.core.JournalEvents;
 import io.lifeboat.coordinator.core.TransitionLines;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
+import io.lifeboat.coordinator.api.RestApi;
 import io.lifeboat.coordinator.http.StatusHttpServer;
 import io.lifeboat.coordinator.http.StatusView;
 import io.lifeboat.coordinator.journal.Journal;
@@ -214,10 +215,14 @@ public final class CoordinatorVerticle extends VerticleBase {
                     if (config.http().isEmpty()) {
                         return Future.succeededFuture(s);
                     }
-                    http = new StatusHttpServer(vertx, core, wall, () -> journalRecords);
+                    http = new StatusHttpServer(vertx, core, wall, () -> journalRecords)
+                            .api(new RestApi(vertx, core, config, wall, monotonic::nanoTime, this::journalThenSend),
+                                    !config.users().isEmpty())
+                            .tls(config.httpTls());
                     return http.listen(config.http().get()).map(h -> {
-                        LOG.info("[coordinator node={} epoch={}] metrics and status on http://{}:{}/", config.nodeId(),
-                                core.epoch(), config.http().get().host(), h.actualPort());
+                        LOG.info("[coordinator node={} epoch={}] REST API, page and metrics on {}://{}:{}/ ({} users)",
+                                config.nodeId(), core.epoch(), http.https() ? "https" : "http",
+                                config.http().get().host(), h.actualPort(), config.users().size());
                         return s;
                     });
                 });
@@ -242,6 +247,16 @@ public final class CoordinatorVerticle extends VerticleBase {
             }
             return null;
         }))).eventually(() -> journalPool.close());
+    }
+
+    /** An admin action's output (REST API): journaled like any other, done once its records are durable. */
+    private Future<Void> journalThenSend(CoreOutput out) {
+        if (failed) {
+            return Future.failedFuture(new IllegalStateException("coordinator " + config.nodeId()
+                    + " stopped writing its journal after a write failure"));
+        }
+        persist(out);
+        return appended;
     }
 
     /** Sends replies now; journals records on the worker pool, in order; sends commands once they are durable. */
@@ -334,6 +349,13 @@ public final class CoordinatorVerticle extends VerticleBase {
             }
             if (!failed) {
                 persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
+            }
+            switch (envelope.getPayloadCase()) {
+                // Replication news from agents, for the REST API's events and progress bars.
+                case REPLICATION_STARTED, REPLICATION_PROGRESS, REPLICATION_COMMITTED, REPLICATION_FAILED ->
+                        vertx.eventBus().publish(Addresses.EVENTS, envelope);
+                default -> {
+                }
             }
         }
 

@@ -104,6 +104,11 @@ public final class CoordinatorCore {
                 || facts.getFencingCapability() == FencingCapability.FENCING_CAPABILITY_FENCE_LOOP;
     }
 
+    /** When each host was last heard from (read-only use: status, REST). */
+    public HeartbeatTracker heartbeats() {
+        return tracker;
+    }
+
     /** The state (read-only use: status, REST). */
     public CoordinatorState state() {
         return state;

@@ -2,19 +2,28 @@ package io.lifeboat.coordinator.http;
 
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
+import io.lifeboat.coordinator.api.RestApi;
+import io.lifeboat.coordinator.api.internal.Problems;
+import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.HostPort;
 import io.lifeboat.coordinator.core.CoordinatorCore;
+import io.lifeboat.ui.UiAssets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 
 /**
- * Serves {@code GET /metrics} (Prometheus text) and {@code GET /api/v1/status} (JSON) from the coordinator's
- * in-memory state. Create and start it on the coordinator verticle's event loop, so that requests are handled there
- * and read the core without locks; no handler blocks.
+ * The coordinator's HTTP(S) server: {@code GET /metrics} (Prometheus text, open to scrapers), the REST API under
+ * {@code /api/v1} when one is given ({@link #api}), the web page at {@code /} (module ui),
+ * and problem details (RFC 9457) for every unknown route. Without a REST API (or when the config has no users)
+ * {@code GET /api/v1/status} stays open, as it was before logins existed. Create and start it on the coordinator
+ * verticle's event loop, so that requests are handled there and read the core without locks; no handler blocks.
  */
 public final class StatusHttpServer {
 
@@ -22,6 +31,9 @@ public final class StatusHttpServer {
     private final CoordinatorCore core;
     private final Clock wall;
     private final LongSupplier journalRecords;
+    private RestApi api;
+    private boolean apiHasUsers;
+    private Optional<CoordinatorConfig.TlsFiles> tls = Optional.empty();
     private HttpServer server;
 
     /**
@@ -36,18 +48,58 @@ public final class StatusHttpServer {
         this.journalRecords = Objects.requireNonNull(journalRecords, "journalRecords");
     }
 
+    /**
+     * Serves {@code api} under {@code /api/v1}.
+     *
+     * @param hasUsers whether the config names users (without, {@code /api/v1/status} stays open)
+     */
+    public StatusHttpServer api(RestApi api, boolean hasUsers) {
+        this.api = Objects.requireNonNull(api, "api");
+        this.apiHasUsers = hasUsers;
+        return this;
+    }
+
+    /** Speaks HTTPS with these PEM files (empty: plain HTTP). */
+    public StatusHttpServer tls(Optional<CoordinatorConfig.TlsFiles> files) {
+        this.tls = Objects.requireNonNull(files, "files");
+        return this;
+    }
+
     /** Listens on {@code listen}; fails naming the address when it cannot. */
     public Future<HttpServer> listen(HostPort listen) {
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", MetricsText.CONTENT_TYPE)
                 .end(MetricsText.render(StatusView.render(core, wall.instant()), journalRecords.getAsLong())));
-        router.get("/api/v1/status").handler(ctx -> ctx.response()
-                .putHeader("Content-Type", "application/json; charset=utf-8")
-                .end(StatusView.render(core, wall.instant()).encode()));
-        return vertx.createHttpServer().requestHandler(router).listen(listen.port(), listen.host())
+        if (api == null || !apiHasUsers) {
+            router.get("/api/v1/status").handler(ctx -> ctx.response()
+                    .putHeader("Content-Type", "application/json; charset=utf-8")
+                    .end(StatusView.render(core, wall.instant()).encode()));
+        }
+        if (api != null) {
+            api.mount(router);
+        }
+        UiAssets.mount(router);
+        router.errorHandler(404, ctx -> Problems.notFound(ctx, "no route " + ctx.request().method() + " "
+                + ctx.request().path()));
+        router.errorHandler(405, ctx -> Problems.send(ctx, 405, "method-not-allowed", "Method not allowed",
+                ctx.request().method() + " is not allowed on " + ctx.request().path()));
+        router.errorHandler(500, ctx -> Problems.send(ctx, 500, "internal", "Internal error", "coordinator "
+                + core.nodeId() + ": " + ctx.request().method() + " " + ctx.request().path() + " failed"
+                + (ctx.failure() == null ? "" : ": " + ctx.failure().getMessage())));
+        // No h2c upgrade: the JDK's HTTP client asks for one on every plain request, and HTTP/1.1 serves this API.
+        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+        tls.ifPresent(files -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                .setCertPath(files.cert().toString()).setKeyPath(files.key().toString())));
+        return vertx.createHttpServer(options).requestHandler(router).listen(listen.port(), listen.host())
                 .recover(e -> Future.failedFuture(new IllegalStateException("coordinator HTTP server cannot listen on "
-                        + listen + ": " + e.getMessage(), e)))
+                        + listen + (tls.isPresent() ? " (HTTPS, certificate " + tls.get().cert() + ")" : "") + ": "
+                        + e.getMessage(), e)))
                 .onSuccess(s -> server = s);
+    }
+
+    /** Whether the server speaks HTTPS. */
+    public boolean https() {
+        return tls.isPresent();
     }
 
     /** The bound port, or -1 before {@link #listen}. */
@@ -55,8 +107,9 @@ public final class StatusHttpServer {
         return server == null ? -1 : server.actualPort();
     }
 
-    /** Stops listening. */
+    /** Stops listening and stops the REST API's event following. */
     public Future<Void> close() {
-        return server == null ? Future.succeededFuture() : server.close();
+        Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
+        return server == null ? apiClosed : Future.join(apiClosed, server.close()).mapEmpty();
     }
 }

@@ -1,2 +1,2 @@
-/** The coordinator's small HTTP surface: Prometheus metrics and a JSON status, read from in-memory state only. */
+/** The coordinator's HTTP(S) server: Prometheus metrics, the REST API, the web page, problem details for the rest. */
 package io.lifeboat.coordinator.http;

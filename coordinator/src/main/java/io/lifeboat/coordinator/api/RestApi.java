@@ -1,0 +1,575 @@
+package io.lifeboat.coordinator.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.lifeboat.coordinator.api.auth.LoginThrottle;
+import io.lifeboat.coordinator.api.auth.SessionStore;
+import io.lifeboat.coordinator.api.auth.UserDirectory;
+import io.lifeboat.coordinator.api.internal.ApiViews;
+import io.lifeboat.coordinator.api.internal.EventJson;
+import io.lifeboat.coordinator.api.internal.EventLog;
+import io.lifeboat.coordinator.api.internal.ProtoJson;
+import io.lifeboat.coordinator.api.internal.Problems;
+import io.lifeboat.coordinator.config.CoordinatorConfig;
+import io.lifeboat.coordinator.core.CoordinatorCore;
+import io.lifeboat.coordinator.core.CoreOutput;
+import io.lifeboat.coordinator.core.ManualFailover;
+import io.lifeboat.protocol.Addresses;
+import io.lifeboat.protocol.v1.Audit;
+import io.lifeboat.protocol.v1.Envelope;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The coordinator's REST API under {@code /api/v1}: login sessions (cookie + CSRF token, rate-limited), hosts,
+ * guests, restore points, events (paged and as server-sent events), plans, drills, admin actions (manual failover)
+ * that are audited, and the OpenAPI document. Every error is an RFC 9457 problem detail.
+ *
+ * <p>Mount it on a router created on the coordinator verticle's event loop: handlers read the in-memory state
+ * there, without locks, and never block; password checks (PBKDF2) run on the {@value #AUTH_POOL} worker pool, and
+ * actions hand their journal records to {@code journal}, which makes them durable before their commands go out.
+ */
+public final class RestApi {
+
+    /** The prefix of every route. */
+    public static final String BASE = "/api/v1";
+    /** Name of the session cookie. */
+    public static final String SESSION_COOKIE = "lifeboat_session";
+    /** Header that carries the CSRF token on POST and DELETE. */
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    /** Worker pool that checks passwords. */
+    public static final String AUTH_POOL = "lifeboat-api-auth";
+    /** The classpath resource of the OpenAPI document. */
+    public static final String OPENAPI_RESOURCE = "io/lifeboat/coordinator/api/openapi.json";
+    private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
+    private static final int EVENT_LOG_CAPACITY = 2_000;
+    private static final int MAX_PAGE = 1_000;
+    private static final int DEFAULT_PAGE = 100;
+    private static final long SSE_KEEPALIVE_MS = 15_000;
+
+    private final Vertx vertx;
+    private final CoordinatorCore core;
+    private final CoordinatorConfig config;
+    private final Clock wall;
+    private final LongSupplier nanoTime;
+    private final Function<CoreOutput, Future<Void>> journal;
+    private final boolean https;
+    private final UserDirectory users;
+    private final SessionStore sessions = new SessionStore(Duration.ofHours(8));
+    private final LoginThrottle throttle;
+    private final EventLog events;
+    private final ApiViews views;
+    private final Map<String, JsonObject> progress = new HashMap<>();
+    private final List<String[]> routes = new ArrayList<>();
+    private final String openApi;
+    private WorkerExecutor authPool;
+    private MessageConsumer<Object> consumer;
+
+    /**
+     * Creates the API.
+     *
+     * @param nanoTime the monotonic clock the core's leases count in
+     * @param journal journals a core output, then sends its commands; the future completes once the records are
+     *                durable
+     * @param throttle the login rate limiter
+     * @throws IllegalArgumentException when a configured password hash is malformed (naming the user)
+     */
+    public RestApi(Vertx vertx, CoordinatorCore core, CoordinatorConfig config, Clock wall, LongSupplier nanoTime,
+                   Function<CoreOutput, Future<Void>> journal, LoginThrottle throttle) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.core = Objects.requireNonNull(core, "core");
+        this.config = Objects.requireNonNull(config, "config");
+        this.wall = Objects.requireNonNull(wall, "wall");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.journal = Objects.requireNonNull(journal, "journal");
+        this.throttle = Objects.requireNonNull(throttle, "throttle");
+        this.https = config.httpTls().isPresent();
+        this.users = new UserDirectory(config.users());
+        this.events = new EventLog(EVENT_LOG_CAPACITY, core.epoch());
+        this.views = new ApiViews(core);
+        this.openApi = readOpenApi();
+    }
+
+    /** The API with the default login throttle (5 failures, 30 s). */
+    public RestApi(Vertx vertx, CoordinatorCore core, CoordinatorConfig config, Clock wall, LongSupplier nanoTime,
+                   Function<CoreOutput, Future<Void>> journal) {
+        this(vertx, core, config, wall, nanoTime, journal, LoginThrottle.defaults());
+    }
+
+    /**
+     * Adds the API's routes to {@code router} and starts following {@code lifeboat.events}. Call on the coordinator
+     * verticle's event loop, before any other route that could match {@code /api}.
+     */
+    public void mount(Router router) {
+        if (users.isEmpty()) {
+            LOG.warn("[coordinator node={}] no users configured: every /api/v1 route but the login and the OpenAPI "
+                    + "document answers 401", config.nodeId());
+        }
+        authPool = vertx.createSharedWorkerExecutor(AUTH_POOL, 2);
+        consumer = vertx.eventBus().consumer(Addresses.EVENTS, m -> {
+            if (m.body() instanceof Envelope e) {
+                onEvent(e);
+            }
+        });
+        router.route(BASE + "/*").handler(BodyHandler.create().setBodyLimit(64 * 1024).setHandleFileUploads(false));
+        router.route(BASE + "/*").handler(ctx -> {
+            ctx.response().putHeader("Cache-Control", "no-store").putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
+        router.route(BASE + "/*").handler(this::authenticate);
+
+        add(router, HttpMethod.POST, "/session", this::login);
+        add(router, HttpMethod.GET, "/session", this::whoAmI);
+        add(router, HttpMethod.DELETE, "/session", this::logout);
+        add(router, HttpMethod.GET, "/openapi.json", ctx -> ctx.response()
+                .putHeader("Content-Type", "application/json; charset=utf-8").end(openApi));
+        add(router, HttpMethod.GET, "/hosts", ctx -> json(ctx, 200, new JsonObject()
+                .put("hosts", views.hosts(nanoTime.getAsLong()))));
+        add(router, HttpMethod.GET, "/hosts/:hostId", ctx -> views.findHost(ctx.pathParam("hostId"),
+                nanoTime.getAsLong()).ifPresentOrElse(h -> json(ctx, 200, h),
+                        () -> Problems.notFound(ctx, "host '" + ctx.pathParam("hostId") + "' is not configured on "
+                                + "coordinator " + config.nodeId())));
+        add(router, HttpMethod.GET, "/guests", ctx -> json(ctx, 200, new JsonObject()
+                .put("guests", views.guests(wall.instant(), progress))));
+        add(router, HttpMethod.GET, "/guests/:guestId", ctx -> views.findGuest(ctx.pathParam("guestId"),
+                wall.instant(), progress).ifPresentOrElse(g -> json(ctx, 200, g), () -> unknownGuest(ctx)));
+        add(router, HttpMethod.GET, "/guests/:guestId/points", ctx -> views.points(ctx.pathParam("guestId"),
+                wall.instant()).ifPresentOrElse(p -> json(ctx, 200, new JsonObject()
+                        .put("guestId", ctx.pathParam("guestId")).put("points", p)), () -> unknownGuest(ctx)));
+        add(router, HttpMethod.POST, "/guests/:guestId/failover", this::failover);
+        add(router, HttpMethod.POST, "/guests/:guestId/restore", this::restore);
+        add(router, HttpMethod.GET, "/events", this::eventPage);
+        add(router, HttpMethod.GET, "/events/stream", this::eventStream);
+        add(router, HttpMethod.GET, "/plans", ctx -> json(ctx, 200, new JsonObject()
+                .put("plans", views.plans(config.plans()))));
+        add(router, HttpMethod.GET, "/drills", ctx -> json(ctx, 200, new JsonObject().put("drills", new JsonArray())));
+        add(router, HttpMethod.GET, "/drills/:drillId", ctx -> Problems.notFound(ctx, "drill '"
+                + ctx.pathParam("drillId") + "' does not exist (no drill has run on coordinator " + config.nodeId()
+                + ")"));
+        add(router, HttpMethod.GET, "/status", ctx -> json(ctx, 200,
+                io.lifeboat.coordinator.http.StatusView.render(core, wall.instant())));
+        router.route(BASE + "/*").handler(ctx -> Problems.notFound(ctx, "no route " + ctx.request().method() + " "
+                + ctx.request().path() + " (see " + BASE + "/openapi.json)"));
+    }
+
+    /** The routes this API serves, as {method, OpenAPI path} pairs (e.g. {GET, /api/v1/guests/{guestId}}). */
+    public List<String[]> routes() {
+        return routes.stream().map(r -> r.clone()).toList();
+    }
+
+    /** Stops following events and ends every event stream. */
+    public Future<Void> close() {
+        List<Future<?>> closing = new ArrayList<>();
+        if (consumer != null) {
+            closing.add(consumer.unregister());
+        }
+        if (authPool != null) {
+            closing.add(authPool.close());
+        }
+        return Future.join(closing).mapEmpty();
+    }
+
+    /** Records an event the coordinator published (or an audit), for {@code /events} and the streams. */
+    private void onEvent(Envelope envelope) {
+        Instant now = wall.instant();
+        if (envelope.hasReplicationProgress()) {
+            var p = envelope.getReplicationProgress();
+            JsonObject j = ProtoJson.of(p).put("bytesRead", p.getBytesRead()).put("bytesSent", p.getBytesSent())
+                    .put("bytesTotal", p.getBytesTotal()).put("at", now.toString());
+            progress.put(p.getGuestId(), j);
+            EventJson.of(envelope, now).ifPresent(events::broadcast);
+            return;
+        }
+        if (envelope.hasReplicationCommitted()) {
+            progress.remove(envelope.getReplicationCommitted().getGuestId());
+        } else if (envelope.hasReplicationFailed()) {
+            progress.remove(envelope.getReplicationFailed().getGuestId());
+        }
+        EventJson.of(envelope, now).ifPresent(events::append);
+    }
+
+    private void add(Router router, HttpMethod method, String path, io.vertx.core.Handler<RoutingContext> handler) {
+        Route route = router.route(method, BASE + path);
+        route.handler(ctx -> {
+            try {
+                handler.handle(ctx);
+            } catch (RuntimeException e) {
+                LOG.warn("[coordinator node={}] {} {} failed: {}", config.nodeId(), method, ctx.request().path(),
+                        e.toString());
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId() + ": "
+                        + method + " " + ctx.request().path() + " failed: " + e.getMessage());
+            }
+        });
+        routes.add(new String[] {method.name(), BASE + path.replaceAll(":([A-Za-z]+)", "{$1}")});
+    }
+
+    // ---- authentication -------------------------------------------------------------------------------------
+
+    private static boolean open(RoutingContext ctx) {
+        String path = ctx.request().path();
+        HttpMethod m = ctx.request().method();
+        return path.equals(BASE + "/session") && m == HttpMethod.POST
+                || path.equals(BASE + "/openapi.json") && m == HttpMethod.GET;
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        if (open(ctx)) {
+            ctx.next();
+            return;
+        }
+        Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+        Optional<SessionStore.Session> session = sessions.find(cookie == null ? null : cookie.getValue(),
+                wall.instant());
+        if (session.isEmpty()) {
+            Problems.unauthorized(ctx, "log in first: POST " + BASE + "/session with {user, password}");
+            return;
+        }
+        HttpMethod m = ctx.request().method();
+        if (m != HttpMethod.GET && m != HttpMethod.HEAD && m != HttpMethod.OPTIONS
+                && !session.get().csrfMatches(ctx.request().getHeader(CSRF_HEADER))) {
+            Problems.forbidden(ctx, "csrf", m + " " + ctx.request().path() + " needs header " + CSRF_HEADER
+                    + " with the token the login returned");
+            return;
+        }
+        ctx.put("session", session.get());
+        ctx.next();
+    }
+
+    private void login(RoutingContext ctx) {
+        Optional<JsonObject> body = jsonBody(ctx);
+        if (body.isEmpty()) {
+            return;
+        }
+        String user = stringField(ctx, body.get(), "user");
+        String password = user == null ? null : stringField(ctx, body.get(), "password");
+        if (password == null) {
+            return;
+        }
+        String address = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+        Optional<Duration> wait = throttle.retryAfter(user, address, wall.instant());
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            ctx.response().putHeader("Retry-After", Long.toString(seconds));
+            Problems.send(ctx, 429, "rate-limited", "Too many failed logins", "too many failed logins for this "
+                    + "user or from " + address + ": try again in " + seconds + " s");
+            return;
+        }
+        char[] secret = password.toCharArray();
+        authPool.executeBlocking(() -> users.authenticate(user, secret), false).onComplete(ar -> {
+            Arrays.fill(secret, '\0');
+            if (ar.failed()) {
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
+                        + ": password check failed: " + ar.cause().getMessage());
+                return;
+            }
+            Optional<UserDirectory.User> u = ar.result();
+            if (u.isEmpty()) {
+                throttle.failed(user, address, wall.instant());
+                audit(user, "login", "", "", false, "wrong user name or password", address);
+                Problems.unauthorized(ctx, "wrong user name or password");
+                return;
+            }
+            throttle.succeeded(user, address);
+            Map.Entry<String, SessionStore.Session> s = sessions.create(u.get().name(), u.get().admin(),
+                    wall.instant());
+            Cookie cookie = Cookie.cookie(SESSION_COOKIE, s.getKey()).setHttpOnly(true).setPath("/")
+                    .setSameSite(CookieSameSite.STRICT).setSecure(https);
+            ctx.response().addCookie(cookie);
+            audit(u.get().name(), "login", "", "", true, "", address);
+            json(ctx, 200, session(s.getValue()));
+        });
+    }
+
+    private static JsonObject session(SessionStore.Session s) {
+        return new JsonObject().put("user", s.user()).put("role", s.admin() ? "admin" : "viewer")
+                .put("csrfToken", s.csrfToken());
+    }
+
+    private void whoAmI(RoutingContext ctx) {
+        json(ctx, 200, session(ctx.get("session")));
+    }
+
+    private void logout(RoutingContext ctx) {
+        Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+        sessions.remove(cookie == null ? null : cookie.getValue());
+        ctx.response().addCookie(Cookie.cookie(SESSION_COOKIE, "").setHttpOnly(true).setPath("/")
+                .setSameSite(CookieSameSite.STRICT).setSecure(https).setMaxAge(0));
+        ctx.response().setStatusCode(204).end();
+    }
+
+    // ---- actions --------------------------------------------------------------------------------------------
+
+    /** The admin's session, or answers 403 (and audits the refusal) and returns empty. */
+    private Optional<SessionStore.Session> admin(RoutingContext ctx, String action, String target) {
+        SessionStore.Session s = ctx.get("session");
+        if (s.admin()) {
+            return Optional.of(s);
+        }
+        audit(s.user(), action, target, "", false, "role viewer may not take actions", address(ctx));
+        Problems.forbidden(ctx, "forbidden", "user " + s.user() + " has role viewer: " + action + " of " + target
+                + " needs role admin");
+        return Optional.empty();
+    }
+
+    private void failover(RoutingContext ctx) {
+        String guestId = ctx.pathParam("guestId");
+        Optional<SessionStore.Session> s = admin(ctx, "failover", guestId);
+        if (s.isEmpty()) {
+            return;
+        }
+        if (core.state().guest(guestId).isEmpty()) {
+            unknownGuest(ctx);
+            return;
+        }
+        boolean confirmed = false;
+        if (ctx.body().length() > 0) {
+            Optional<JsonObject> body = jsonBody(ctx);
+            if (body.isEmpty()) {
+                return;
+            }
+            Object v = body.get().getValue("primaryConfirmedOff");
+            if (v != null && !(v instanceof Boolean)) {
+                Problems.badRequest(ctx, "field 'primaryConfirmedOff' must be true or false, got " + v);
+                return;
+            }
+            confirmed = Boolean.TRUE.equals(v);
+        }
+        boolean primaryConfirmedOff = confirmed;
+        String user = s.get().user();
+        ManualFailover result = core.failoverGuest(guestId, user, primaryConfirmedOff, wall.instant());
+        if (result.conflict().isPresent()) {
+            audit(user, "failover", guestId, "", false, result.conflict().get(), address(ctx));
+            Problems.conflict(ctx, result.conflict().get());
+            return;
+        }
+        String operationId = result.operationId().orElseThrow();
+        journal.apply(result.output()).onComplete(ar -> {
+            if (ar.failed()) {
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
+                        + ": failover of " + guestId + " could not be journaled: " + ar.cause().getMessage());
+                return;
+            }
+            audit(user, "failover", guestId, operationId, true, primaryConfirmedOff ? "primary confirmed off by the admin"
+                    : "", address(ctx));
+            ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
+            json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
+                    .put("state", "FAILING_OVER"));
+        });
+    }
+
+    private void restore(RoutingContext ctx) {
+        String guestId = ctx.pathParam("guestId");
+        Optional<SessionStore.Session> s = admin(ctx, "restore", guestId);
+        if (s.isEmpty()) {
+            return;
+        }
+        if (core.state().guest(guestId).isEmpty()) {
+            unknownGuest(ctx);
+            return;
+        }
+        audit(s.get().user(), "restore", guestId, "", false, "not implemented yet", address(ctx));
+        Problems.send(ctx, 501, "not-implemented", "Not implemented", "restore of guest " + guestId
+                + " to a chosen point is not implemented yet on coordinator " + config.nodeId()
+                + " (planned with failback and drills)");
+    }
+
+    private void audit(String user, String action, String target, String operationId, boolean allowed,
+                       String detail, String address) {
+        LOG.info("[coordinator node={} epoch={}] audit: user={} action={} target={} allowed={}{}", config.nodeId(),
+                core.epoch(), user, action, target.isEmpty() ? "-" : target, allowed,
+                detail.isEmpty() ? "" : " (" + detail + ")");
+        Envelope envelope = Envelope.newBuilder().setMessageId(java.util.UUID.randomUUID().toString())
+                .setSender(config.nodeId()).setEpoch(core.epoch())
+                .setTimestamp(io.lifeboat.coordinator.state.Timestamps.of(wall.instant()))
+                .setAudit(Audit.newBuilder().setUser(user).setAction(action).setTarget(target)
+                        .setOperationId(operationId).setAllowed(allowed).setDetail(detail).setRemoteAddress(address))
+                .build();
+        vertx.eventBus().publish(Addresses.EVENTS, envelope);
+    }
+
+    // ---- events ---------------------------------------------------------------------------------------------
+
+    private void eventPage(RoutingContext ctx) {
+        Optional<Optional<Long>> after = longParam(ctx, "after");
+        Optional<Optional<Long>> limit = longParam(ctx, "limit");
+        if (after.isEmpty() || limit.isEmpty()) {
+            return;
+        }
+        long n = limit.get().orElse((long) DEFAULT_PAGE);
+        if (n < 1 || n > MAX_PAGE) {
+            Problems.badRequest(ctx, "query parameter 'limit' must be 1.." + MAX_PAGE + ", got " + n);
+            return;
+        }
+        List<JsonObject> page = events.page(after.get(), (int) n, Optional.ofNullable(ctx.queryParams().get("type")),
+                Optional.ofNullable(ctx.queryParams().get("guest")));
+        JsonObject out = new JsonObject().put("events", new JsonArray(new ArrayList<>(page)))
+                .put("nextAfter", page.isEmpty() ? after.get().map(String::valueOf).orElse(null)
+                        : page.get(page.size() - 1).getString("id"));
+        json(ctx, 200, out);
+    }
+
+    private void eventStream(RoutingContext ctx) {
+        String resume = ctx.request().getHeader("Last-Event-ID");
+        String after = resume != null && !resume.isBlank() ? resume.strip() : ctx.queryParams().get("after");
+        Optional<Long> from = Optional.empty();
+        if (after != null && !after.isEmpty()) {
+            try {
+                from = Optional.of(Long.parseLong(after));
+            } catch (NumberFormatException e) {
+                Problems.badRequest(ctx, "Last-Event-ID or query parameter 'after' must be an event id (a number), "
+                        + "got '" + after + "'");
+                return;
+            }
+        }
+        Optional<String> type = Optional.ofNullable(ctx.queryParams().get("type"));
+        Optional<String> guest = Optional.ofNullable(ctx.queryParams().get("guest"));
+        HttpServerResponse response = ctx.response();
+        response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+        response.write("retry: 2000\n\n");
+        if (from.isPresent()) {
+            for (JsonObject e : events.page(from, Integer.MAX_VALUE, type, guest)) {
+                response.write(sse(e));
+            }
+        }
+        Consumer<JsonObject> listener = e -> {
+            if (type.map(t -> t.equals(e.getString("type"))).orElse(true)
+                    && guest.map(g -> g.equals(e.getString("guestId"))).orElse(true) && !response.ended()
+                    && !response.writeQueueFull()) {
+                response.write(sse(e));
+            }
+        };
+        events.listen(listener);
+        long keepalive = vertx.setPeriodic(SSE_KEEPALIVE_MS, id -> {
+            if (!response.ended()) {
+                response.write(": keepalive\n\n");
+            }
+        });
+        response.closeHandler(v -> {
+            events.unlisten(listener);
+            vertx.cancelTimer(keepalive);
+        });
+        response.endHandler(v -> {
+            events.unlisten(listener);
+            vertx.cancelTimer(keepalive);
+        });
+    }
+
+    private static String sse(JsonObject event) {
+        StringBuilder out = new StringBuilder();
+        if (event.getString("id") != null) {
+            out.append("id: ").append(event.getString("id")).append('\n');
+        }
+        return out.append("data: ").append(event.encode()).append("\n\n").toString();
+    }
+
+    /** Live SSE listeners (tests). */
+    int streamCount() {
+        return events.listenerCount();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private void unknownGuest(RoutingContext ctx) {
+        Problems.notFound(ctx, "guest '" + ctx.pathParam("guestId") + "' is not protected by coordinator "
+                + config.nodeId());
+    }
+
+    private static String address(RoutingContext ctx) {
+        return ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+                .end(body.encode());
+    }
+
+    private static Optional<JsonObject> jsonBody(RoutingContext ctx) {
+        String text = ctx.body().asString(StandardCharsets.UTF_8.name());
+        if (text == null || text.isBlank()) {
+            Problems.badRequest(ctx, ctx.request().method() + " " + ctx.request().path()
+                    + ": the body must be a JSON object");
+            return Optional.empty();
+        }
+        try {
+            Object v = io.vertx.core.json.Json.decodeValue(text);
+            if (v instanceof JsonObject o) {
+                return Optional.of(o);
+            }
+        } catch (DecodeException e) {
+            Problems.badRequest(ctx, ctx.request().method() + " " + ctx.request().path()
+                    + ": the body is not valid JSON: " + e.getMessage().split("\n", 2)[0]);
+            return Optional.empty();
+        }
+        Problems.badRequest(ctx, ctx.request().method() + " " + ctx.request().path()
+                + ": the body must be a JSON object");
+        return Optional.empty();
+    }
+
+    private static String stringField(RoutingContext ctx, JsonObject body, String field) {
+        Object v = body.getValue(field);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            Problems.badRequest(ctx, "field '" + field + "' " + (v == null ? "is missing" : "must be a non-empty "
+                    + "string"));
+            return null;
+        }
+        return s;
+    }
+
+    /** A numeric query parameter: empty when it answered 400; an empty inner optional when absent. */
+    private static Optional<Optional<Long>> longParam(RoutingContext ctx, String name) {
+        String v = ctx.queryParams().get(name);
+        if (v == null || v.isEmpty()) {
+            return Optional.of(Optional.empty());
+        }
+        try {
+            return Optional.of(Optional.of(Long.parseLong(v)));
+        } catch (NumberFormatException e) {
+            Problems.badRequest(ctx, "query parameter '" + name + "' must be a number, got '" + v + "'");
+            return Optional.empty();
+        }
+    }
+
+    private static String readOpenApi() {
+        try (InputStream in = RestApi.class.getClassLoader().getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("classpath resource " + OPENAPI_RESOURCE + " is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read classpath resource " + OPENAPI_RESOURCE + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}
