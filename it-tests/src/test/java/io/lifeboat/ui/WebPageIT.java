@@ -1,0 +1,343 @@
+package io.lifeboat.ui;
+
+import static io.lifeboat.ui.FakeAgentSite.ADMIN;
+import static io.lifeboat.ui.FakeAgentSite.ADMIN_PASSWORD;
+import static io.lifeboat.ui.FakeAgentSite.MAIL;
+import static io.lifeboat.ui.FakeAgentSite.VIEWER;
+import static io.lifeboat.ui.FakeAgentSite.VIEWER_PASSWORD;
+import static io.lifeboat.ui.FakeAgentSite.WEB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The web status page in headless Chromium against a real coordinator (REST API, sessions, SSE) whose two agents are
+ * scripted links ({@link FakeAgentSite}): login, the dashboard with both hosts and their guests, a replication
+ * progress bar that moves, the guest page's points and RPO plot, drills, a viewer's 403, a POST without its CSRF
+ * token, a host kill that turns the guests "failed over" without a reload, and the login rate limit. One site and one
+ * browser serve every case, in order; each step leaves a screenshot in {@code target/screenshots/WebPageIT/}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebPageIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final Browser BROWSER = new Browser();
+
+    @TempDir
+    static Path dir;
+
+    private static FakeAgentSite site;
+
+    @BeforeAll
+    static void startSite() throws Exception {
+        site = FakeAgentSite.start(dir);
+    }
+
+    @AfterAll
+    static void stopSite() {
+        if (site != null) {
+            site.close();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static void open(String fragment) {
+        BROWSER.driver().get(site.baseUrl() + "/" + fragment);
+    }
+
+    private static void login(String user, String password) {
+        if (BROWSER.find("#who:not([hidden])").isPresent()) {
+            logout();
+        }
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#login-form").isPresent());
+        WebElement u = BROWSER.driver().findElement(By.id("user"));
+        u.clear();
+        u.sendKeys(user);
+        BROWSER.driver().findElement(By.id("password")).sendKeys(password);
+        BROWSER.driver().findElement(By.id("login-submit")).click();
+    }
+
+    private static void loginOk(String user, String password) {
+        login(user, password);
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElement(By.id("who-name")).getText()
+                .startsWith(user));
+    }
+
+    private static void logout() {
+        BROWSER.driver().findElement(By.id("logout")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#login-form").isPresent());
+    }
+
+    private static Optional<WebElement> guestRow(String guestId) {
+        return BROWSER.find("#hosts li.guest[data-guest-id='" + guestId + "']");
+    }
+
+    private static String guestState(String guestId) {
+        return guestRow(guestId).map(e -> e.getAttribute("data-state")).orElse("");
+    }
+
+    private static String hostOf(String guestId) {
+        return guestRow(guestId).map(e -> e.findElement(By.xpath("ancestor::section[@data-host-id]"))
+                .getAttribute("data-host-id")).orElse("");
+    }
+
+    /** A fetch from the page: [status, problem detail]. */
+    private static List<?> fetch(String method, String path, Map<String, String> headers) {
+        Object r = BROWSER.asyncScript("""
+                const [method, path, headers, done] = arguments;
+                fetch(path, {method, headers, credentials: 'same-origin', body: method === 'POST' ? '{}' : undefined})
+                  .then(async (r) => { let d = ''; try { d = (await r.json()).detail || ''; } catch (e) {} ;
+                    done([r.status, d]); })
+                  .catch((e) => done([-1, String(e)]));
+                """, method, path, headers);
+        return (List<?>) r;
+    }
+
+    // ---- cases ----------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void aWrongPasswordIsRefusedWithAMessageAndThePageStaysOnTheLogin() {
+        open("");
+        BROWSER.shot("login-page");
+        login(ADMIN, "not the password");
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElement(By.id("login-error"))
+                .isDisplayed());
+        WebElement error = BROWSER.driver().findElement(By.id("login-error"));
+        assertThat(error.getText()).isEqualTo("Wrong user or password.");
+        assertThat(error.getAttribute("data-status")).isEqualTo("401");
+        assertThat(BROWSER.driver().findElement(By.id("password")).getAttribute("value")).isEmpty();
+        BROWSER.shot("wrong-password");
+    }
+
+    @Test
+    @Order(2)
+    void theAdminLogsInAndTheDashboardShowsBothHostsWithTheirGuests() {
+        open("");
+        loginOk(ADMIN, ADMIN_PASSWORD);
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver()
+                .findElements(By.cssSelector("#hosts section.host")).size() == 2 && guestRow(MAIL).isPresent()
+                && guestRow(WEB).isPresent());
+        assertThat(BROWSER.driver().findElement(By.id("who-name")).getText()).isEqualTo(ADMIN + " (admin)");
+        assertThat(BROWSER.driver().findElements(By.cssSelector("#hosts section.host")))
+                .extracting(e -> e.getAttribute("data-host-id")).containsExactly("hostA", "hostB");
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElements(
+                By.cssSelector("#hosts section.host[data-state='UP']")).size() == 2);
+        assertThat(hostOf(MAIL)).isEqualTo("hostA");
+        assertThat(hostOf(WEB)).isEqualTo("hostA");
+        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".guest-name")).getText())
+                .isEqualTo("mail");
+        assertThat(guestRow(MAIL).orElseThrow().getText()).contains("RPO 30 s").contains("Standby hostB");
+        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".verdict")).getText()).isIn("OK",
+                "CONVERT");
+        assertThat(BROWSER.find("#feed-state").orElseThrow().getAttribute("data-state")).isIn("live", "connecting");
+        BROWSER.shot("dashboard-admin");
+
+        // Nothing secret in the page: no password in the DOM, no token in the URL or the browser's storage.
+        String html = (String) BROWSER.script("return document.documentElement.outerHTML");
+        assertThat(html).doesNotContain(ADMIN_PASSWORD);
+        assertThat(BROWSER.driver().getCurrentUrl()).doesNotContainIgnoringCase("token").doesNotContain("csrf");
+        assertThat(BROWSER.script("return localStorage.length + sessionStorage.length")).isEqualTo(0L);
+        assertThat(BROWSER.script("return document.cookie")).as("the session cookie is HttpOnly").isEqualTo("");
+    }
+
+    @Test
+    @Order(3)
+    void aRunningReplicationShowsAProgressBarThatMoves() {
+        open("");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> progress(MAIL) > 0);
+        long first = progress(MAIL);
+        BROWSER.shot("replication-progress");
+        await().atMost(WAIT).ignoreExceptions().until(() -> progress(MAIL) > first || progress(MAIL) == 0);
+        long later = progress(MAIL);
+        assertThat(later == 0 || later > first).as("progress moved from %d to %d", first, later).isTrue();
+        WebElement bar = guestRow(MAIL).orElseThrow().findElement(By.cssSelector("progress.replication-bar"));
+        assertThat(bar.getAttribute("max")).isEqualTo(Long.toString(FakeAgentSite.DISK_BYTES));
+        BROWSER.shot("replication-progress-later");
+        // When the cycle commits, the bar goes away and the newest point is young.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> guestRow(MAIL).orElseThrow().getText()
+                .contains("Newest point"));
+    }
+
+    private static long progress(String guestId) {
+        return guestRow(guestId).flatMap(row -> row.findElements(By.cssSelector("progress.replication-bar")).stream()
+                .findFirst()).map(bar -> Long.parseLong(bar.getAttribute("data-done"))).orElse(0L);
+    }
+
+    @Test
+    @Order(4)
+    void theGuestPageListsRestorePointsAndPlotsTheirAgeAgainstTheRpo() {
+        open("#/guest/" + MAIL);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> BROWSER.driver()
+                .findElements(By.cssSelector("#points tbody tr")).size() >= 1);
+        assertThat(BROWSER.driver().findElement(By.cssSelector(".guest-page h1")).getText()).startsWith("mail");
+        assertThat(BROWSER.driver().findElement(By.cssSelector("#points tbody tr")).getAttribute("data-point-id"))
+                .startsWith(MAIL + "/");
+        WebElement chart = BROWSER.driver().findElement(By.cssSelector("#rpo-chart svg"));
+        assertThat(chart.findElements(By.cssSelector("path.age-line"))).hasSize(1);
+        assertThat(chart.findElements(By.cssSelector("line.rpo-line"))).hasSize(1);
+        assertThat(chart.findElement(By.cssSelector("text.rpo-label")).getText()).isEqualTo("RPO 30 s");
+        BROWSER.shot("guest-page");
+    }
+
+    @Test
+    @Order(5)
+    void theDrillPageShowsItsEmptyState() {
+        open("#/drills");
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#drills-empty").isPresent());
+        assertThat(BROWSER.driver().findElement(By.id("drills-empty")).getText()).contains("No DR drill has run yet");
+        BROWSER.shot("drills-empty");
+    }
+
+    @Test
+    @Order(6)
+    void aPostWithoutItsCsrfTokenIsRefused() {
+        open("");
+        await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).isPresent());
+        List<?> noToken = fetch("POST", "/api/v1/guests/" + MAIL + "/failover", Map.of("Content-Type",
+                "application/json"));
+        assertThat(noToken.get(0)).isEqualTo(403L);
+        assertThat((String) noToken.get(1)).contains("X-CSRF-Token");
+        List<?> wrongToken = fetch("POST", "/api/v1/guests/" + MAIL + "/failover", Map.of("Content-Type",
+                "application/json", "X-CSRF-Token", "forged"));
+        assertThat(wrongToken.get(0)).isEqualTo(403L);
+        List<?> logoutNoToken = fetch("DELETE", "/api/v1/session", Map.of());
+        assertThat(logoutNoToken.get(0)).isEqualTo(403L);
+        assertThat(guestState(MAIL)).isIn("PROTECTED", "AT_RISK");
+        assertThat(BROWSER.find("#who:not([hidden])")).as("still logged in").isPresent();
+    }
+
+    @Test
+    @Order(7)
+    void theAdminsConfirmationDialogNamesTheGuestAndTheHostItWillRunOn() {
+        open("");
+        await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).orElseThrow()
+                .findElement(By.cssSelector("button.action-failover")).isEnabled());
+        guestRow(MAIL).orElseThrow().findElement(By.cssSelector("button.action-failover")).click();
+        WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
+        await().atMost(WAIT).until(dialog::isDisplayed);
+        assertThat(dialog.findElement(By.id("confirm-title")).getText()).isEqualTo("Fail over mail now?");
+        assertThat(dialog.findElement(By.cssSelector(".confirm-guest")).getText()).isEqualTo("mail");
+        assertThat(dialog.findElement(By.cssSelector(".confirm-host")).getText()).isEqualTo("hostB");
+        assertThat(dialog.findElement(By.id("confirm-ok")).getText()).isEqualTo("Fail over mail to hostB");
+        BROWSER.shot("failover-confirmation");
+        // The primary is up: without "switched off" the coordinator refuses (409) and the dialog says why.
+        dialog.findElement(By.id("confirm-ok")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> dialog.findElement(By.id("confirm-error")).isDisplayed());
+        assertThat(dialog.findElement(By.id("confirm-error")).getAttribute("data-status")).isEqualTo("409");
+        BROWSER.shot("failover-refused-primary-up");
+        dialog.findElement(By.id("confirm-cancel")).click();
+        await().atMost(WAIT).until(() -> !dialog.isDisplayed());
+        assertThat(guestState(MAIL)).isIn("PROTECTED", "AT_RISK");
+    }
+
+    @Test
+    @Order(8)
+    void aViewerSeesTheActionDisabledAndGets403WhenTheyForceIt() {
+        open("");
+        loginOk(VIEWER, VIEWER_PASSWORD);
+        await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).isPresent());
+        assertThat(BROWSER.driver().findElement(By.id("who-name")).getText()).isEqualTo(VIEWER + " (viewer)");
+        WebElement button = guestRow(MAIL).orElseThrow().findElement(By.cssSelector("button.action-failover"));
+        assertThat(button.isEnabled()).isFalse();
+        assertThat(button.getAttribute("title")).startsWith("Only an admin can");
+        BROWSER.shot("dashboard-viewer");
+        // A viewer who re-enables the button still meets the coordinator's 403, and the page says so.
+        BROWSER.script("arguments[0].disabled = false; arguments[0].click();", button);
+        WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
+        await().atMost(WAIT).until(dialog::isDisplayed);
+        BROWSER.script("const c = document.getElementById('confirm-off'); if (c) c.checked = true;");
+        dialog.findElement(By.id("confirm-ok")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> dialog.findElement(By.id("confirm-error")).isDisplayed());
+        WebElement error = dialog.findElement(By.id("confirm-error"));
+        assertThat(error.getAttribute("data-status")).isEqualTo("403");
+        assertThat(error.getText()).startsWith("403 Forbidden").contains("viewer");
+        BROWSER.shot("viewer-403");
+        dialog.findElement(By.id("confirm-cancel")).click();
+        assertThat(guestState(MAIL)).isIn("PROTECTED", "AT_RISK");
+    }
+
+    @Test
+    @Order(9)
+    void theDashboardReadsOnAPhoneWithoutSideways() {
+        BROWSER.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            open("");
+            await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).isPresent());
+            assertThat((Long) BROWSER.script("return document.documentElement.scrollWidth - window.innerWidth"))
+                    .isLessThanOrEqualTo(0L);
+            BROWSER.shot("phone");
+        } finally {
+            BROWSER.driver().manage().window().setSize(new Dimension(1280, 1000));
+        }
+    }
+
+    @Test
+    @Order(10)
+    void aHostKillTurnsItsGuestsFailedOverWithoutAPageReload() throws Exception {
+        open("");
+        loginOk(ADMIN, ADMIN_PASSWORD);
+        await().atMost(WAIT).ignoreExceptions().until(() -> "hostA".equals(hostOf(MAIL)));
+        BROWSER.script("window.lifeboatNoReload = 'still-here';");
+        BROWSER.shot("before-host-kill");
+        site.killPrimary();
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#hosts section.host[data-host-id='hostA']")
+                .map(e -> e.getAttribute("data-state")).filter(s -> s.equals("LOST") || s.equals("SUSPECTED"))
+                .isPresent() || "FAILED_OVER".equals(guestState(MAIL)));
+        BROWSER.shot("host-lost");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> "FAILED_OVER".equals(guestState(MAIL)));
+        assertThat(BROWSER.script("return window.lifeboatNoReload")).as("the page was not reloaded")
+                .isEqualTo("still-here");
+        assertThat(hostOf(MAIL)).isEqualTo("hostB");
+        assertThat(guestRow(MAIL).orElseThrow().getAttribute("data-tone")).isEqualTo("over");
+        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".badge")).getText())
+                .isEqualTo("Failed over");
+        assertThat(BROWSER.find("#hosts section.host[data-host-id='hostA']").orElseThrow().getAttribute("data-state"))
+                .isEqualTo("LOST");
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#timeline li.event[data-type='HostLost']")
+                .isPresent());
+        BROWSER.shot("failed-over");
+    }
+
+    @Test
+    @Order(11)
+    void repeatedWrongPasswordsAreRateLimitedAndThePageSaysWhenToRetry() {
+        open("");
+        logout();
+        String status = "";
+        for (int i = 0; i < 8 && !status.equals("429"); i++) {
+            login(VIEWER, "wrong " + i);
+            int attempt = i;
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                WebElement e = BROWSER.driver().findElement(By.id("login-error"));
+                return e.isDisplayed() && BROWSER.driver().findElement(By.id("login-submit")).isEnabled()
+                        && e.getText().length() > 0 && attempt >= 0;
+            });
+            status = BROWSER.driver().findElement(By.id("login-error")).getAttribute("data-status");
+        }
+        assertThat(status).isEqualTo("429");
+        assertThat(BROWSER.driver().findElement(By.id("login-error")).getText())
+                .startsWith("Too many failed logins. Try again in");
+        BROWSER.shot("rate-limited");
+    }
+}

@@ -1,0 +1,2 @@
+/** Browser tests of the web status page: headless Debian Chromium driven by Selenium against a real coordinator. */
+package io.lifeboat.ui;
