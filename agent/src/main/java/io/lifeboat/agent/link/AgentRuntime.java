@@ -391,9 +391,7 @@ public final class AgentRuntime {
     return driver.hostFacts().compose(facts -> driver.inventory().map(specs -> {
       io.lifeboat.protocol.v1.HostFacts.Builder reported = facts.toBuilder().setHostId(hostId)
           .setAgentVersion("0.1.0");
-      if (config.driver().ssh() != null) {
-        reported.setFencingCapability(fencingCapability(config, remoteLoop != null && remoteLoop.running()));
-      }
+      reported.setFencingCapability(fencingCapability(config, remoteLoop != null && remoteLoop.running()));
       io.lifeboat.protocol.v1.Inventory.Builder inv = io.lifeboat.protocol.v1.Inventory.newBuilder()
           .setHostId(hostId).setFacts(reported);
       for (GuestSpec s : specs) {

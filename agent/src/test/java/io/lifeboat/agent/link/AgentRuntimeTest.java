@@ -59,6 +59,9 @@ class AgentRuntimeTest {
       var inventory = c1.received(Envelope.PayloadCase.INVENTORY).get(0).getInventory();
       assertThat(inventory.getHostId()).isEqualTo("hostA");
       assertThat(inventory.getFacts().getHostId()).isEqualTo("hostA");
+      assertThat(inventory.getFacts().getFencingCapability())
+          .as("a local agent self-fences; unreported, the coordinator would never arm automatic failover")
+          .isEqualTo(io.lifeboat.protocol.v1.FencingCapability.FENCING_CAPABILITY_SELF_FENCE);
       assertThat(inventory.getGuestsList()).filteredOn(g -> g.getName().equals("test")).singleElement()
           .satisfies(g -> assertThat(g.getGuestId()).isEqualTo("guest-1"));
 
