@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.lifeboat.coordinator.CoordinatorVerticle;
+import io.lifeboat.coordinator.api.cli.HashPasswordCommand;
 import io.lifeboat.coordinator.cluster.ClusterCheck;
 import io.lifeboat.coordinator.cluster.ClusteredCoordinator;
 import io.lifeboat.coordinator.cluster.HazelcastSetup;
@@ -25,14 +26,16 @@ import picocli.CommandLine.Spec;
  * {@code lifeboat coordinator --config FILE}: runs a coordinator until Ctrl-C; with {@code --check}, only validates
  * the configuration (timer order, voter placement) and says whether automatic failover would be armed.
  */
-@Command(name = "coordinator", description = "Run a coordinator: accept agent links, detect host loss, fail guests "
-        + "over. --check validates the configuration only (exit 1 when automatic failover would not be armed).")
+@Command(name = "coordinator", subcommands = HashPasswordCommand.class, description = "Run a coordinator: accept "
+        + "agent links, detect host loss, fail guests over. --check validates the configuration only (exit 1 when "
+        + "automatic failover would not be armed).")
 public final class CoordinatorCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML configuration file.")
+    // Not required by picocli, so that the hash-password subcommand runs without it; call() insists.
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (required).")
     Path config;
 
     @Option(names = "--check", description = "Validate the configuration and exit.")
@@ -43,6 +46,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required option: '--config=FILE'");
+        }
         CoordinatorConfig cfg = CoordinatorConfigLoader.load(config);
         PrintWriter out = spec.commandLine().getOut();
         java.util.Optional<String> notArmed = cfg.placement().whyNotArmed();

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * {@code lifeboat coordinator hash-password}: reads a password from the terminal (asked twice) or from stdin, never
  * from an argument, and prints the {@code passwordHash} to put under {@code users} in the coordinator config.
  */
-@Command(name = "hash-password", description = "Print a passwordHash for the coordinator config's users. The password "
+@Command(name = "hash-password", mixinStandardHelpOptions = true, description = "Print a passwordHash for the coordinator config's users. The password "
         + "is read from the terminal (asked twice) or, when stdin is not a terminal, from its first line.")
 public final class HashPasswordCommand implements Callable<Integer> {
 

@@ -32,6 +32,16 @@ class HashPasswordCommandTest {
     }
 
     @Test
+    void itIsASubcommandOfCoordinatorThatNeedsNoConfig() {
+        CommandLine coordinator = new CommandLine(new io.lifeboat.coordinator.cli.CoordinatorCommand());
+        StringWriter out = new StringWriter();
+        coordinator.setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()));
+        assertThat(coordinator.execute("hash-password", "--help")).isZero();
+        assertThat(out.toString()).contains("hash-password");
+        assertThat(coordinator.execute()).as("coordinator without --config is a usage error").isEqualTo(2);
+    }
+
+    @Test
     void anEmptyPasswordIsAnError() {
         CommandLine cli = new CommandLine(new HashPasswordCommand(new ByteArrayInputStream("\n".getBytes(
                 StandardCharsets.UTF_8))));
