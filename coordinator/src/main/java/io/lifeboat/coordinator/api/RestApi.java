@@ -463,10 +463,25 @@ public final class RestApi {
                 response.write(sse(e));
             }
         }
+        Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+        String sessionId = cookie == null ? null : cookie.getValue();
         Consumer<JsonObject> listener = e -> {
+            if (response.ended() || response.closed()) {
+                return;
+            }
+            if (!sessions.isLive(sessionId, wall.instant())) {
+                // Logged out or expired: the stream ends with the session.
+                response.end();
+                return;
+            }
             if (type.map(t -> t.equals(e.getString("type"))).orElse(true)
-                    && guest.map(g -> g.equals(e.getString("guestId"))).orElse(true) && !response.ended()
-                    && !response.writeQueueFull()) {
+                    && guest.map(g -> g.equals(e.getString("guestId"))).orElse(true)) {
+                if (response.writeQueueFull()) {
+                    // A client that cannot keep up is cut off rather than silently skipped: it reconnects with
+                    // Last-Event-ID and gets what it missed from the log.
+                    ctx.request().connection().close();
+                    return;
+                }
                 response.write(sse(e));
             }
         };

@@ -89,6 +89,12 @@ public final class SessionStore {
         return Optional.of(e.session);
     }
 
+    /** Whether the session with id {@code id} is live at {@code now}, without counting this as a use. */
+    public boolean isLive(String id, Instant now) {
+        Entry e = id == null ? null : sessions.get(id);
+        return e != null && !now.isAfter(e.lastUsed.plus(idleTimeout));
+    }
+
     /** Ends the session with id {@code id}, if any. */
     public void remove(String id) {
         if (id != null) {
