@@ -53,6 +53,7 @@ public final class ClusteredCoordinator {
     private String leaderId;
     private JournalReplicator replicator;
     private volatile boolean leading;
+    private boolean closing;
     private volatile long terms;
 
     private ClusteredCoordinator(CoordinatorConfig config, HazelcastSetup.Tuning tuning, MonotonicClock clock,
@@ -166,13 +167,23 @@ public final class ClusteredCoordinator {
         return manager.getHazelcastInstance();
     }
 
-    /** Leaves the cluster: stops contending, undeploys everything, closes Vert.x (and the Hazelcast member). */
+    /**
+     * Leaves the cluster: stops leading first (no more commands), then releases the leader lock so that another
+     * member takes over at once rather than after the CP session TTL, then closes Vert.x and the Hazelcast member.
+     */
     public Future<Void> close() {
-        if (election != null) {
-            election.close();
-        }
         leading = false;
-        return vertx.close();
+        if (election == null) {
+            return vertx == null ? Future.succeededFuture() : vertx.close();
+        }
+        return onContext(() -> {
+            closing = true;
+            return stopLeading();
+        }).compose(v -> vertx.<Void>executeBlocking(() -> {
+            election.close();
+            election.awaitStopped(3000);
+            return null;
+        })).eventually(() -> vertx.close());
     }
 
     private void transition(Callable<Future<Void>> step) {
@@ -198,6 +209,9 @@ public final class ClusteredCoordinator {
     }
 
     private Future<Void> follow() {
+        if (closing) {
+            return Future.succeededFuture();
+        }
         JournalFollower f = new JournalFollower(config.nodeId(), cluster.name(), config.journalDir());
         return vertx.deployVerticle(f).compose(id -> {
             follower = f;
@@ -212,6 +226,10 @@ public final class ClusteredCoordinator {
     }
 
     private Future<Void> lead(long fence) {
+        if (closing) {
+            election.relinquish();
+            return Future.succeededFuture();
+        }
         if (leader != null) {
             return Future.succeededFuture();
         }
@@ -268,6 +286,14 @@ public final class ClusteredCoordinator {
             return Future.succeededFuture();
         }
         LOG.warn("[coordinator node={} epoch={}] no longer leading: {}", config.nodeId(), leader.epoch(), why);
+        return stopLeading().compose(v -> follow());
+    }
+
+    private Future<Void> stopLeading() {
+        leading = false;
+        if (leader == null) {
+            return Future.succeededFuture();
+        }
         String id = leaderId;
         JournalReplicator r = replicator;
         leader = null;
@@ -276,7 +302,7 @@ public final class ClusteredCoordinator {
         return vertx.undeploy(id).recover(e -> {
             LOG.warn("[coordinator node={}] stopping the leader verticle: {}", config.nodeId(), e.getMessage());
             return Future.succeededFuture();
-        }).compose(v -> r.close()).compose(v -> follow());
+        }).compose(v -> r.close());
     }
 
     private void watchdog() {

@@ -68,6 +68,8 @@ public final class HazelcastSetup {
         c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(tuning.memberTimeoutSeconds()));
         c.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(tuning.joinWaitSeconds()));
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // A leaving member waits at most this long for its data to migrate (default 600 s).
+        c.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
         NetworkConfig network = c.getNetworkConfig();
         network.setPort(cluster.port()).setPortAutoIncrement(false);
         network.getRestApiConfig().setEnabled(false);

@@ -85,6 +85,16 @@ public final class JournalReplicator implements JournalTap {
 
     @Override
     public void appended(long firstIndex, List<byte[]> records) {
+        try {
+            ship(firstIndex, records);
+        } catch (RuntimeException e) {
+            // Shipping must never fail the leader's own append: followers catch up later.
+            LOG.warn("[coordinator node={}] shipping journal records from {} failed: {}", nodeId, firstIndex,
+                    e.toString());
+        }
+    }
+
+    private void ship(long firstIndex, List<byte[]> records) {
         JsonObject batch;
         synchronized (this) {
             if (firstIndex != nextIndex) {

@@ -79,6 +79,13 @@ public final class LeaderElection implements AutoCloseable {
         signal();
     }
 
+    /** Waits up to {@code millis} for the election thread to end (after {@link #close()}, once it released the lock). */
+    public void awaitStopped(long millis) throws InterruptedException {
+        if (thread.isAlive()) {
+            thread.join(millis);
+        }
+    }
+
     private void signal() {
         synchronized (wake) {
             wake.notifyAll();
