@@ -32,6 +32,7 @@ import io.lifeboat.coordinator.http.StatusHttpServer;
 import io.lifeboat.coordinator.http.StatusView;
 import io.lifeboat.coordinator.journal.Journal;
 import io.lifeboat.coordinator.link.HelloAuthenticator;
+import io.lifeboat.coordinator.metrics.LifeboatMetrics;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.coordinator.state.Timestamps;
 import io.lifeboat.protocol.Addresses;
@@ -85,6 +86,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     private long recordsSinceSnapshot;
     private long journalRecords;
     private StatusHttpServer http;
+    private LifeboatMetrics metrics;
     private long timerId = -1;
     private boolean failed;
     private final LeaderTerm term;
@@ -156,6 +158,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         journalPool = vertx.createSharedWorkerExecutor(JOURNAL_POOL, 1);
+        metrics = new LifeboatMetrics(() -> journalRecords);
         try {
             ProtobufMessageCodec.install(vertx.eventBus());
         } catch (IllegalStateException alreadyInstalled) {
@@ -215,7 +218,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                     if (config.http().isEmpty()) {
                         return Future.succeededFuture(s);
                     }
-                    http = new StatusHttpServer(vertx, core, wall, () -> journalRecords)
+                    http = new StatusHttpServer(vertx, core, wall, metrics)
                             .api(new RestApi(vertx, core, config, wall, monotonic::nanoTime, this::journalThenSend),
                                     !config.users().isEmpty())
                             .tls(config.httpTls());
@@ -246,7 +249,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                 journal.close();
             }
             return null;
-        }))).eventually(() -> journalPool.close());
+        }))).eventually(() -> journalPool.close()).andThen(v -> metrics.close());
     }
 
     /** An admin action's output (REST API): journaled like any other, done once its records are durable. */
@@ -284,6 +287,7 @@ public final class CoordinatorVerticle extends VerticleBase {
             journalRecords += bytes.size();
             out.commands().forEach(this::send);
             for (JournalRecord record : out.records()) {
+                metrics.onRecord(record);
                 TransitionLines.Line line = TransitionLines.of(record, core.state());
                 if (line.warn()) {
                     LOG.warn("[coordinator node={} epoch={}] {}", config.nodeId(), core.epoch(), line.text());
@@ -350,6 +354,7 @@ public final class CoordinatorVerticle extends VerticleBase {
             if (!failed) {
                 persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
             }
+            metrics.onEnvelope(hostId, envelope);
             switch (envelope.getPayloadCase()) {
                 // Replication news from agents, for the REST API's events and progress bars.
                 case REPLICATION_STARTED, REPLICATION_PROGRESS, REPLICATION_COMMITTED, REPLICATION_FAILED ->

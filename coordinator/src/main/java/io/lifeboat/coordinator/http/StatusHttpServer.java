@@ -3,13 +3,13 @@ package io.lifeboat.coordinator.http;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 
 import io.lifeboat.coordinator.api.RestApi;
 import io.lifeboat.coordinator.api.internal.Problems;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.HostPort;
 import io.lifeboat.coordinator.core.CoordinatorCore;
+import io.lifeboat.coordinator.metrics.LifeboatMetrics;
 import io.lifeboat.ui.UiAssets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,7 +30,7 @@ public final class StatusHttpServer {
     private final Vertx vertx;
     private final CoordinatorCore core;
     private final Clock wall;
-    private final LongSupplier journalRecords;
+    private final LifeboatMetrics metrics;
     private RestApi api;
     private boolean apiHasUsers;
     private Optional<CoordinatorConfig.TlsFiles> tls = Optional.empty();
@@ -39,13 +39,13 @@ public final class StatusHttpServer {
     /**
      * Creates the server.
      *
-     * @param journalRecords how many journal records there are (for {@code lifeboat_journal_records_total})
+     * @param metrics the coordinator's metrics, scraped at {@code GET /metrics}
      */
-    public StatusHttpServer(Vertx vertx, CoordinatorCore core, Clock wall, LongSupplier journalRecords) {
+    public StatusHttpServer(Vertx vertx, CoordinatorCore core, Clock wall, LifeboatMetrics metrics) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.core = Objects.requireNonNull(core, "core");
         this.wall = Objects.requireNonNull(wall, "wall");
-        this.journalRecords = Objects.requireNonNull(journalRecords, "journalRecords");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -68,8 +68,8 @@ public final class StatusHttpServer {
     /** Listens on {@code listen}; fails naming the address when it cannot. */
     public Future<HttpServer> listen(HostPort listen) {
         Router router = Router.router(vertx);
-        router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", MetricsText.CONTENT_TYPE)
-                .end(MetricsText.render(StatusView.render(core, wall.instant()), journalRecords.getAsLong())));
+        router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", LifeboatMetrics.CONTENT_TYPE)
+                .end(metrics.scrape(StatusView.render(core, wall.instant()))));
         if (api == null || !apiHasUsers) {
             router.get("/api/v1/status").handler(ctx -> ctx.response()
                     .putHeader("Content-Type", "application/json; charset=utf-8")
