@@ -133,7 +133,10 @@ public final class SiteFailover {
           && !e.getHostLost().getFailoverArmed()) {
         return Optional.of("it was declared LOST with automatic failover NOT armed");
       }
+      // An abandoned recovery is announced as a failed step without a step (a failed step of a recovery that goes
+      // on, such as making a failed-over guest persistent, names its step).
       if (e.hasFailoverStepFailed() && !e.getFailoverStepFailed().getWillRetry()
+          && e.getFailoverStepFailed().getStep() == FailoverStep.FAILOVER_STEP_UNSPECIFIED
           && s.guest(e.getFailoverStepFailed().getGuestId()).map(g -> g.state() != GuestState.GUEST_STATE_FAILED_OVER)
               .orElse(false)) {
         return Optional.of("the recovery of guest " + s.guest(e.getFailoverStepFailed().getGuestId())
