@@ -92,13 +92,48 @@ class WebPageIT {
         return BROWSER.find("#hosts li.guest[data-guest-id='" + guestId + "']");
     }
 
+    /**
+     * What the dashboard shows of a guest, read in one script so that a redraw (every 2 s and on each event) cannot
+     * slip between finding the row and reading it: state, tone, host section, text, name, badge, verdict, progress
+     * (done, max) and the failover button (disabled, title). Empty when the guest is not drawn.
+     */
+    private static Map<?, ?> guest(String guestId) {
+        Object r = BROWSER.script("""
+                const row = document.querySelector(`#hosts li.guest[data-guest-id='${arguments[0]}']`);
+                if (!row) return null;
+                const q = (css) => row.querySelector(css);
+                const bar = q('progress.replication-bar');
+                const button = q('button.action-failover');
+                const section = row.closest('section[data-host-id]');
+                return {state: row.dataset.state, tone: row.dataset.tone, host: section ? section.dataset.hostId : '',
+                  text: row.innerText, name: q('.guest-name') ? q('.guest-name').innerText : '',
+                  badge: q('.badge') ? q('.badge').innerText : '', verdict: q('.verdict') ? q('.verdict').innerText : '',
+                  done: bar ? Number(bar.dataset.done) : 0, max: bar ? bar.getAttribute('max') : '',
+                  disabled: button ? button.disabled : null, title: button ? (button.getAttribute('title') || '') : ''};
+                """, guestId);
+        return r == null ? Map.of() : (Map<?, ?>) r;
+    }
+
+    private static String guest(String guestId, String field) {
+        Object v = guest(guestId).get(field);
+        return v == null ? "" : String.valueOf(v);
+    }
+
     private static String guestState(String guestId) {
-        return guestRow(guestId).map(e -> e.getAttribute("data-state")).orElse("");
+        return guest(guestId, "state");
     }
 
     private static String hostOf(String guestId) {
-        return guestRow(guestId).map(e -> e.findElement(By.xpath("ancestor::section[@data-host-id]"))
-                .getAttribute("data-host-id")).orElse("");
+        return guest(guestId, "host");
+    }
+
+    /** Clicks the guest's failover button from a script (a redraw may replace it between find and click). */
+    private static void clickFailover(String guestId, boolean evenIfDisabled) {
+        BROWSER.script("""
+                const b = document.querySelector(`#hosts li.guest[data-guest-id='${arguments[0]}'] button.action-failover`);
+                if (arguments[1]) b.disabled = false;
+                b.click();
+                """, guestId, evenIfDisabled);
     }
 
     /** A fetch from the page: [status, problem detail]. */
@@ -145,11 +180,9 @@ class WebPageIT {
                 By.cssSelector("#hosts section.host[data-state='UP']")).size() == 2);
         assertThat(hostOf(MAIL)).isEqualTo("hostA");
         assertThat(hostOf(WEB)).isEqualTo("hostA");
-        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".guest-name")).getText())
-                .isEqualTo("mail");
-        assertThat(guestRow(MAIL).orElseThrow().getText()).contains("RPO 30 s").contains("Standby hostB");
-        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".verdict")).getText()).isIn("OK",
-                "CONVERT");
+        assertThat(guest(MAIL, "name")).isEqualTo("mail");
+        assertThat(guest(MAIL, "text")).contains("RPO 30 s").contains("Standby hostB");
+        assertThat(guest(MAIL, "verdict")).isIn("OK", "CONVERT");
         assertThat(BROWSER.find("#feed-state").orElseThrow().getAttribute("data-state")).isIn("live", "connecting");
         BROWSER.shot("dashboard-admin");
 
@@ -171,17 +204,20 @@ class WebPageIT {
         await().atMost(WAIT).ignoreExceptions().until(() -> progress(MAIL) > first || progress(MAIL) == 0);
         long later = progress(MAIL);
         assertThat(later == 0 || later > first).as("progress moved from %d to %d", first, later).isTrue();
-        WebElement bar = guestRow(MAIL).orElseThrow().findElement(By.cssSelector("progress.replication-bar"));
-        assertThat(bar.getAttribute("max")).isEqualTo(Long.toString(FakeAgentSite.DISK_BYTES));
+        await().atMost(WAIT).ignoreExceptions().until(() -> !guest(MAIL, "max").isEmpty()
+                || progress(MAIL) == 0);
+        String max = guest(MAIL, "max");
+        assertThat(max.isEmpty() || max.equals(Long.toString(FakeAgentSite.DISK_BYTES))).as("progress max %s", max)
+                .isTrue();
         BROWSER.shot("replication-progress-later");
         // When the cycle commits, the bar goes away and the newest point is young.
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> guestRow(MAIL).orElseThrow().getText()
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> guest(MAIL, "text")
                 .contains("Newest point"));
     }
 
     private static long progress(String guestId) {
-        return guestRow(guestId).flatMap(row -> row.findElements(By.cssSelector("progress.replication-bar")).stream()
-                .findFirst()).map(bar -> Long.parseLong(bar.getAttribute("data-done"))).orElse(0L);
+        Object done = guest(guestId).get("done");
+        return done instanceof Number n ? n.longValue() : 0L;
     }
 
     @Test
@@ -231,9 +267,8 @@ class WebPageIT {
     @Order(7)
     void theAdminsConfirmationDialogNamesTheGuestAndTheHostItWillRunOn() {
         open("");
-        await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).orElseThrow()
-                .findElement(By.cssSelector("button.action-failover")).isEnabled());
-        guestRow(MAIL).orElseThrow().findElement(By.cssSelector("button.action-failover")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> "false".equals(guest(MAIL, "disabled")));
+        clickFailover(MAIL, false);
         WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
         await().atMost(WAIT).until(dialog::isDisplayed);
         assertThat(dialog.findElement(By.id("confirm-title")).getText()).isEqualTo("Fail over mail now?");
@@ -258,12 +293,11 @@ class WebPageIT {
         loginOk(VIEWER, VIEWER_PASSWORD);
         await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).isPresent());
         assertThat(BROWSER.driver().findElement(By.id("who-name")).getText()).isEqualTo(VIEWER + " (viewer)");
-        WebElement button = guestRow(MAIL).orElseThrow().findElement(By.cssSelector("button.action-failover"));
-        assertThat(button.isEnabled()).isFalse();
-        assertThat(button.getAttribute("title")).startsWith("Only an admin can");
+        assertThat(guest(MAIL, "disabled")).isEqualTo("true");
+        assertThat(guest(MAIL, "title")).startsWith("Only an admin can");
         BROWSER.shot("dashboard-viewer");
         // A viewer who re-enables the button still meets the coordinator's 403, and the page says so.
-        BROWSER.script("arguments[0].disabled = false; arguments[0].click();", button);
+        clickFailover(MAIL, true);
         WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
         await().atMost(WAIT).until(dialog::isDisplayed);
         BROWSER.script("const c = document.getElementById('confirm-off'); if (c) c.checked = true;");
@@ -309,11 +343,10 @@ class WebPageIT {
         assertThat(BROWSER.script("return window.lifeboatNoReload")).as("the page was not reloaded")
                 .isEqualTo("still-here");
         assertThat(hostOf(MAIL)).isEqualTo("hostB");
-        assertThat(guestRow(MAIL).orElseThrow().getAttribute("data-tone")).isEqualTo("over");
-        assertThat(guestRow(MAIL).orElseThrow().findElement(By.cssSelector(".badge")).getText())
-                .isEqualTo("Failed over");
-        assertThat(BROWSER.find("#hosts section.host[data-host-id='hostA']").orElseThrow().getAttribute("data-state"))
-                .isEqualTo("LOST");
+        assertThat(guest(MAIL, "tone")).isEqualTo("over");
+        assertThat(guest(MAIL, "badge")).isEqualTo("Failed over");
+        assertThat(BROWSER.script("return document.querySelector(\"#hosts section.host[data-host-id='hostA']\")"
+                + ".dataset.state")).isEqualTo("LOST");
         await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#timeline li.event[data-type='HostLost']")
                 .isPresent());
         BROWSER.shot("failed-over");

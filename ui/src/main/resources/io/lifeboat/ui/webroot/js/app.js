@@ -19,8 +19,15 @@ let feed = null;
 let dispose = () => {};
 let bannerTimer = null;
 
-/** Shows a message in the banner; errors stay until the next message, others fade after a while. */
+/**
+ * Shows a message in the banner; errors stay until the next message or until notify(null) says the trouble is over,
+ * others fade after a while.
+ */
 function notify(text, isError) {
+  if (text === null) {
+    if (banner.classList.contains('banner-error')) banner.hidden = true;
+    return;
+  }
   clearTimeout(bannerTimer);
   banner.hidden = false;
   banner.className = isError ? 'banner banner-error' : 'banner';

@@ -154,6 +154,7 @@ export function renderDashboard(main, feed, notify) {
     clearTimeout(timer);
     try {
       site = await loadSite();
+      notify(null);
       const key = JSON.stringify([site.hosts, site.guests]);
       if (key !== lastDrawn) {
         lastDrawn = key;
