@@ -150,17 +150,17 @@ public final class FailoverPlanner {
         }
 
         void startFailover(String hostId) {
-            boolean running = work.operations().stream()
-                    .anyMatch(op -> op.lostHostId().equals(hostId) && !op.finished());
-            if (running) {
-                return;
-            }
             List<GuestEntry> guests = work.guests().values().stream()
                     .filter(g -> g.ownerHostId().equals(hostId) && g.state() == GuestState.GUEST_STATE_PROTECTED)
                     .sorted(Comparator.comparingLong((GuestEntry g) -> group(g))
                             .thenComparingInt(this::entryIndex).thenComparing(GuestEntry::guestId))
                     .toList();
-            if (guests.isEmpty()) {
+            // An unfinished operation of the host that already holds one of these guests is this failover; one that
+            // holds none (an admin's manual failover of a single guest) must not hold the others back.
+            boolean running = work.operations().stream()
+                    .anyMatch(op -> op.lostHostId().equals(hostId) && !op.finished()
+                            && guests.stream().anyMatch(g -> op.guestIds().contains(g.guestId())));
+            if (running || guests.isEmpty()) {
                 return;
             }
             String operationId = "failover-" + (work.operationCount() + 1) + "-" + hostId;
