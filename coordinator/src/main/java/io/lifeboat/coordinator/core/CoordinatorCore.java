@@ -83,7 +83,10 @@ public final class CoordinatorCore {
         this.planner = Objects.requireNonNull(planner, "planner");
         this.state = Objects.requireNonNull(replayed, "replayed");
         this.hostIds = Set.copyOf(hostIds);
-        this.tracker = new HeartbeatTracker(nodeId, nowNanos, timers.peerReportFreshNanos());
+        // The lease table asks about silences of the lease TTL and the recovery start, both longer than the suspicion
+        // timer: shorter reported silences need not be kept (no allocation per peer observation).
+        this.tracker = new HeartbeatTracker(nodeId, nowNanos, timers.peerReportFreshNanos(),
+                timers.suspectAfterNanos());
         this.leases = new LeaseTable(timers, placement, tracker);
         this.replication = new ReplicationScheduler(nodeId, ReplicationScheduler.Settings.defaults());
         for (String host : this.hostIds) {
@@ -196,10 +199,12 @@ public final class CoordinatorCore {
                                 .setTtl(duration(timers.leaseTtlNanos()))).build()));
             }
             case HEARTBEAT -> {
-                Map<String, Long> peers = new HashMap<>();
-                envelope.getHeartbeat().getPeersList().forEach(p -> peers.put(p.getVoterId(),
-                        p.getSinceLastHeard().getSeconds() * 1_000_000_000L + p.getSinceLastHeard().getNanos()));
-                tracker.onHeartbeat(hostId, nowNanos, peers);
+                // The hot path at scale (every agent reports on every peer, every second): no map, no boxing.
+                tracker.heard(hostId, nowNanos);
+                for (var p : envelope.getHeartbeat().getPeersList()) {
+                    tracker.onPeerReport(hostId, p.getVoterId(), nowNanos,
+                            p.getSinceLastHeard().getSeconds() * 1_000_000_000L + p.getSinceLastHeard().getNanos());
+                }
                 leases.onFencedReport(hostId, envelope.getHeartbeat().getFenced());
             }
             case INVENTORY -> {
