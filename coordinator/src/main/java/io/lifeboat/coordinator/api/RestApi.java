@@ -531,6 +531,14 @@ public final class RestApi {
     }
 
     private static Optional<JsonObject> jsonBody(RoutingContext ctx) {
+        String type = ctx.request().getHeader("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            // Only JSON: a cross-site page cannot send it without a CORS preflight, which this API never grants.
+            Problems.send(ctx, 415, "unsupported-media-type", "Unsupported media type", ctx.request().method() + " "
+                    + ctx.request().path() + ": the body must be application/json, not " + (type == null
+                    ? "untyped" : type));
+            return Optional.empty();
+        }
         String text = ctx.body().asString(StandardCharsets.UTF_8.name());
         if (text == null || text.isBlank()) {
             Problems.badRequest(ctx, ctx.request().method() + " " + ctx.request().path()

@@ -187,6 +187,13 @@ class RestApiTest {
         HttpResponse<String> badUser = send("POST", "/api/v1/session", null, null,
                 "{\"user\":42,\"password\":\"x\"}");
         assertThat(new JsonObject(badUser.body()).getString("detail")).contains("'user'");
+        // A cross-site form or a text/plain "simple request" cannot log anyone in.
+        HttpResponse<String> textPlain = http.send(HttpRequest.newBuilder(uri("/api/v1/session"))
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+                        .put("user", "alice").put("password", "admin secret 1").encode())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(textPlain, 415, "unsupported-media-type");
+        assertThat(textPlain.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
     // ---- roles and CSRF on actions ----------------------------------------------------------------------------
