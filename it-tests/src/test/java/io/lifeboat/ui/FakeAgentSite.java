@@ -78,12 +78,15 @@ final class FakeAgentSite implements AutoCloseable {
     private final CoordinatorVerticle verticle;
     private final FakeAgent hostA;
     private final FakeAgent hostB;
+    private final DroppingProxy proxy;
 
-    private FakeAgentSite(Vertx vertx, CoordinatorVerticle verticle, FakeAgent hostA, FakeAgent hostB) {
+    private FakeAgentSite(Vertx vertx, CoordinatorVerticle verticle, FakeAgent hostA, FakeAgent hostB,
+                          DroppingProxy proxy) {
         this.vertx = vertx;
         this.verticle = verticle;
         this.hostA = hostA;
         this.hostB = hostB;
+        this.proxy = proxy;
     }
 
     /** Writes the configuration into {@code dir}, starts the coordinator and links both fake agents. */
@@ -158,16 +161,21 @@ final class FakeAgentSite implements AutoCloseable {
                     .addGuests(guest("web", "52:54:00:12:34:57"))));
             b.send(Envelope.newBuilder().setMessageId("inv-B").setInventory(Inventory.newBuilder()
                     .setHostId("hostB").setFacts(kvm("hostB"))));
-            return new FakeAgentSite(vertx, verticle, a, b);
+            return new FakeAgentSite(vertx, verticle, a, b, join(DroppingProxy.start(vertx, verticle.httpPort())));
         } catch (Exception | Error e) {
             vertx.close();
             throw e;
         }
     }
 
-    /** The page's address. */
+    /** The page's address, through a proxy that can drop the browser's connections. */
     String baseUrl() {
-        return "http://127.0.0.1:" + verticle.httpPort();
+        return "http://127.0.0.1:" + proxy.port();
+    }
+
+    /** Cuts every connection the browser has open to the coordinator (its event stream included). */
+    void dropBrowserConnections() {
+        proxy.dropAll();
     }
 
     /** hostA stops heartbeating and drops its link, and hostB stops hearing it: what a host kill looks like. */

@@ -9,6 +9,10 @@ import static io.lifeboat.ui.FakeAgentSite.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -328,6 +332,38 @@ class WebPageIT {
 
     @Test
     @Order(10)
+    void theEventTimelineResumesAfterAConnectionDropAndShowsWhatHappenedMeanwhile() throws Exception {
+        open("");
+        loginOk(ADMIN, ADMIN_PASSWORD);
+        await().atMost(WAIT).ignoreExceptions().until(() -> "live".equals(BROWSER.script(
+                "return document.getElementById('feed-state').dataset.state")));
+        BROWSER.script("""
+                window.lifeboatFeedStates = [];
+                const el = document.getElementById('feed-state');
+                new MutationObserver(() => window.lifeboatFeedStates.push(el.dataset.state))
+                  .observe(el, {attributes: true, attributeFilter: ['data-state']});
+                window.lifeboatNoReload = 'still-here';
+                """);
+        site.dropBrowserConnections();
+        // Meanwhile, someone else tries to log in: an Audit event the page has not seen.
+        HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(site.baseUrl() + "/api/v1/session")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\": \"mallory-during-the-drop\", "
+                        + "\"password\": \"guess\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(other.statusCode()).isEqualTo(401);
+        await().atMost(WAIT).ignoreExceptions().until(() -> ((List<?>) BROWSER.script(
+                "return window.lifeboatFeedStates")).contains("reconnecting"));
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElements(By.cssSelector(
+                "#timeline li.event[data-type='Audit']")).stream().anyMatch(e -> e.getText()
+                .contains("mallory-during-the-drop: login")));
+        await().atMost(WAIT).ignoreExceptions().until(() -> "live".equals(BROWSER.script(
+                "return document.getElementById('feed-state').dataset.state")));
+        assertThat(BROWSER.script("return window.lifeboatNoReload")).isEqualTo("still-here");
+        BROWSER.shot("timeline-resumed");
+    }
+
+    @Test
+    @Order(11)
     void aHostKillTurnsItsGuestsFailedOverWithoutAPageReload() throws Exception {
         open("");
         loginOk(ADMIN, ADMIN_PASSWORD);
@@ -353,7 +389,7 @@ class WebPageIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void repeatedWrongPasswordsAreRateLimitedAndThePageSaysWhenToRetry() {
         open("");
         logout();
