@@ -9,6 +9,7 @@ import io.lifeboat.coordinator.cli.CoordinatorCommand;
 import io.lifeboat.coordinator.client.EventsCommand;
 import io.lifeboat.coordinator.client.FailoverCommand;
 import io.lifeboat.coordinator.client.StatusCommand;
+import io.lifeboat.lab.cli.BenchFailoverCommand;
 import io.lifeboat.lab.cli.DemoCommand;
 import io.lifeboat.lab.cli.LabCommand;
 import io.lifeboat.storage.cli.BenchReplicateCommand;
@@ -145,8 +146,7 @@ public final class Lifeboat implements Callable<Integer> {
         private static CommandLine bench() {
             CommandLine bench = new CommandLine(new BenchCommand());
             bench.addSubcommand("replicate", new BenchReplicateCommand());
-            bench.addSubcommand("failover", NotBuilt.of("failover", "Median RTO of automatic failover in the lab.",
-                    "issue #6 (automatic failover)"));
+            bench.addSubcommand("failover", new BenchFailoverCommand());
             bench.addSubcommand("scale", new io.lifeboat.coordinator.bench.cli.BenchScaleCommand());
             bench.addSubcommand("drill", NotBuilt.of("drill", "Time of a whole DR drill cycle in the lab.",
                     "issue #8 (drills)"));

@@ -53,6 +53,14 @@ class LifeboatTest {
     }
 
     @Test
+    void benchFailoverIsBuiltAndChecksItsRunCountBeforeTouchingTheLab() {
+        assertThat(NotBuilt.isNotBuilt(Lifeboat.commandLine().getSubcommands().get("bench").getSubcommands()
+                .get("failover"))).isFalse();
+        assertThat(run("bench", "failover", "--runs", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--runs 0 outside 1..50");
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("frobnicate");
