@@ -45,6 +45,9 @@ public final class ConnectionOptions {
             + "The password comes from $LIFEBOAT_PASSWORD or a prompt.")
     String user;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     /** The environment (tests replace it). */
     Map<String, String> env = System.getenv();
 

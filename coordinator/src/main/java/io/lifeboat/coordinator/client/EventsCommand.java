@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
  * {@code lifeboat events}: the coordinator's newest events, paged through {@code GET /api/v1/events}; with
  * {@code --follow}, then the live stream until Ctrl-C.
  */
-@Command(name = "events", description = "List the newest events (time, type, host/guest, what happened); "
+@Command(name = "events",
+        description = "List the newest events (time, type, host/guest, what happened); "
         + "--follow then prints new ones as they happen until Ctrl-C.")
 public final class EventsCommand implements Callable<Integer> {
 
@@ -155,7 +156,8 @@ public final class EventsCommand implements Callable<Integer> {
     private static boolean matches(JsonObject event, Map<String, String> query) {
         String g = query.get("guest");
         String t = query.get("type");
-        return (g == null || g.equals(EventLine.guestId(event))) && (t == null || t.equalsIgnoreCase(EventLine.type(event)));
+        return (g == null || g.equals(EventLine.guestId(event)))
+                && (t == null || t.equalsIgnoreCase(EventLine.type(event)));
     }
 
     private void print(PrintWriter out, JsonObject event) {

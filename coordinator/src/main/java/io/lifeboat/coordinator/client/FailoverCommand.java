@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
  * ({@code POST /api/v1/guests/{id}/failover}), after a confirmation that names the guest and its hosts; with
  * {@code --wait}, follows the events until the guest is FAILED_OVER or its failover fails, and reports RTO and RPO.
  */
-@Command(name = "failover", description = "Fail a guest over to its standby now (admin). GUEST is a name or an id. "
+@Command(name = "failover",
+        description = "Fail a guest over to its standby now (admin). GUEST is a name or an id. "
         + "Asks for confirmation unless --yes; --wait follows progress until FAILED_OVER and prints RTO and RPO.")
 public final class FailoverCommand implements Callable<Integer> {
 

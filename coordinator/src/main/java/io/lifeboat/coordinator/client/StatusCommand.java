@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
  * {@code lifeboat status}: the hosts and guests a coordinator watches, read over REST; exits 1 when a guest is at
  * risk or a host is not UP.
  */
-@Command(name = "status", description = "Show hosts and guests: state, newest restore point age against the RPO, "
+@Command(name = "status",
+        description = "Show hosts and guests: state, newest restore point age against the RPO, "
         + "compatibility verdict, failover results. Exit 1 when a guest is AT_RISK or a host is not UP.")
 public final class StatusCommand implements Callable<Integer> {
 
