@@ -96,7 +96,7 @@ public final class ScaleBench {
                     List.of("--coordinator", "127.0.0.1:" + agentPort, "--agents", Integer.toString(n),
                             "--guests-per-agent", Integer.toString(settings.guestsPerAgent()), "--secret-file",
                             ScaleSiteConfig.secretFile(dir).toString()))) {
-                long linkTimeout = Math.max(60, n / 10) * SECOND;
+                long linkTimeout = Math.max(120, n / 5) * SECOND;
                 agents.await("ready", l -> l.startsWith("ready "), linkTimeout);
                 progress.accept("all " + n + " simulated agents linked (pid " + agents.pid() + ")");
                 awaitProtected(httpPort, n, guests, linkTimeout);

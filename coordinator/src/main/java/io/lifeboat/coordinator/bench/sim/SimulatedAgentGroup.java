@@ -187,7 +187,8 @@ public final class SimulatedAgentGroup extends VerticleBase {
                     linked = true;
                     fleet.linked(index);
                     send(Envelope.newBuilder().setInventory(inventory()));
-                    beat(System.nanoTime(), fleet.observations(System.nanoTime()));
+                    // The first heartbeat goes out in this agent's slot, within one interval: building every
+                    // peer's observation for each of 1,000 links at once would stall the event loop at start.
                 }
                 case HELLO_REFUSED -> System.err.println("simulated agent " + hostId + ": hello refused: "
                         + envelope.getHelloRefused().getMessage());
