@@ -33,8 +33,10 @@ export const ACTIONS = {
     done: (g, json) => `Failover of ${g.name} to ${g.standbyHostId} started`
         + (json && (json.operationId || json.id) ? ` (operation ${json.operationId || json.id})` : '') + '.',
   },
-  // failback: {label: 'Fail back', available: (g) => g.state === 'FAILED_OVER', path: ... } — issue 8
-  // drill: {label: 'Run drill', ...} — issue 8
+  // Issue 8 adds entries of the same shape, which every guest row and page then shows:
+  // failback: {label: 'Fail back', shown: (g) => g.state === 'FAILED_OVER', available: ..., path: (g) =>
+  //   `/guests/${id}/failback`, title, confirmLabel, body, payload, done},
+  // drill: {label: 'Run drill', ...} (posting to /drills with the guest's plan).
 };
 
 /** Explains an action's failure: a 403 says the user may not, a 409 gives the coordinator's reason. */
@@ -62,6 +64,15 @@ export function actionButton(name, g, hostsById, onDone) {
   button.addEventListener('click', () => confirmAction(name, g, hostsById, onDone));
   const wrap = h('span', {class: 'action-wrap', title: why}, button);
   return wrap;
+}
+
+/**
+ * The buttons of every action in ACTIONS that is shown for this guest (an entry may hide itself with shown(g); a
+ * shown action that does not apply now is disabled with the reason as its tooltip).
+ */
+export function actionButtons(g, hostsById, onDone) {
+  return Object.entries(ACTIONS).filter(([, a]) => !a.shown || a.shown(g))
+      .map(([name]) => actionButton(name, g, hostsById, onDone));
 }
 
 /** Opens the confirmation dialog; on confirm posts the action and reports the outcome in the dialog or via onDone. */

@@ -3,7 +3,7 @@
 // few seconds, without a page reload.
 
 import {get, items} from './api.js';
-import {actionButton} from './actions.js';
+import {actionButtons} from './actions.js';
 import {h, replace} from './dom.js';
 import {bytes, duration, eventName, time, words} from './format.js';
 import {guest as toGuest, guestTone, host as toHost, hostTone} from './model.js';
@@ -80,7 +80,7 @@ function guestRow(g, site, notify) {
       rpoLine(g), compatLine(g), progressLine(g),
       g.blockedReason ? h('div', {class: 'warn'}, `Replication blocked: ${g.blockedReason}`) : null,
       g.lastFailure ? h('div', {class: 'muted'}, `Last backup failure: ${g.lastFailure}`) : null,
-      h('div', {class: 'actions'}, actionButton('failover', g, site.hostsById, notify)));
+      h('div', {class: 'actions'}, actionButtons(g, site.hostsById, notify)));
 }
 
 function hostCard(hst, guests, site, notify) {
@@ -108,12 +108,16 @@ function summary(site) {
 /** One line of the timeline. */
 export function eventItem(e, guestsById) {
   const g = e.guestId ? guestsById.get(e.guestId) : null;
+  let text = e.text;
+  if (text) {
+    for (const other of guestsById.values()) text = text.split(other.id).join(other.name);
+  }
   const about = [g ? g.name : e.guestId, e.hostId].filter(Boolean).join(' on ');
   return h('li', {class: ['event', `event-${String(e.type).replace(/[^A-Za-z0-9_-]/g, '')}`], 'data-event-id': e.id,
     'data-type': e.type},
   h('time', {datetime: e.at.toISOString()}, time(e.at)), ' ',
   h('strong', {}, eventName(e.type)), about ? ` · ${about}` : '', e.user ? ` · by ${e.user}` : '',
-  e.text ? h('div', {class: 'muted'}, e.text) : null);
+  text ? h('div', {class: 'muted'}, text) : null);
 }
 
 /** The timeline panel fed by the EventFeed. */

@@ -2,7 +2,7 @@
 // against its RPO over time.
 
 import {get, items} from './api.js';
-import {actionButton} from './actions.js';
+import {actionButtons} from './actions.js';
 import {rpoChart} from './charts.js';
 import {h, replace} from './dom.js';
 import {bytes, duration, time, words} from './format.js';
@@ -59,7 +59,7 @@ export function renderGuest(main, guestId, notify) {
                   h('ol', {}, c.steps.map((st) => h('li', {}, typeof st === 'string' ? st : JSON.stringify(st)))))
                 : null,
               progressLine(g),
-              h('div', {class: 'actions'}, actionButton('failover', g, site.hostsById, notify))),
+              h('div', {class: 'actions'}, actionButtons(g, site.hostsById, notify))),
           h('section', {class: 'card'}, h('h2', {}, 'Restore point age against the RPO'),
               chart ? h('figure', {class: 'chart-wrap', id: 'rpo-chart'}, chart,
                   h('figcaption', {class: 'muted'}, 'The line is the age of the newest restore point; it drops when a '
