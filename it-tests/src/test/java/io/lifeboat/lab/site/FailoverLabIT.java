@@ -50,6 +50,8 @@ class FailoverLabIT {
         System.out.println("[site] " + GUEST + " failed over: RTO " + o.rto().toMillis() / 1000.0 + " s (coordinator "
             + o.coordinatorRto().toMillis() / 1000.0 + " s), RPO " + o.rpo().toMillis() / 1000.0 + " s");
         assertThat(o.marker().markerLine()).isEqualTo(guest.marker());
+        assertThat(o.pointId()).as("the restore point the coordinator recovered from").startsWith(guest.id() + "/");
+        assertThat(o.coordinatorRto()).as("RTO the coordinator recorded").isPositive().isLessThan(o.rto());
         assertThat(site.standby().runningGuests()).contains(GUEST);
 
         // Seen through events: the standby's copy started only after the primary (and its copy) was killed.
