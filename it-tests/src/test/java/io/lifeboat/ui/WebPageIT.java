@@ -196,6 +196,12 @@ class WebPageIT {
         assertThat(BROWSER.driver().getCurrentUrl()).doesNotContainIgnoringCase("token").doesNotContain("csrf");
         assertThat(BROWSER.script("return localStorage.length + sessionStorage.length")).isEqualTo(0L);
         assertThat(BROWSER.script("return document.cookie")).as("the session cookie is HttpOnly").isEqualTo("");
+
+        // A reload keeps the session: the page asks GET /api/v1/session for its CSRF token again.
+        BROWSER.driver().navigate().refresh();
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElement(By.id("who-name")).getText()
+                .equals(ADMIN + " (admin)") && guestRow(MAIL).isPresent());
+        assertThat(BROWSER.find("#login-form")).isEmpty();
     }
 
     @Test

@@ -138,6 +138,12 @@ class UiAssetsTest {
     }
 
     @Test
+    void theHiddenAttributeWinsOverEveryDisplayRule() throws Exception {
+        // nav, .who and the banner have display rules; without this, hidden parts of the page would show.
+        assertThat(resource("css/app.css")).contains("[hidden] { display: none !important; }");
+    }
+
+    @Test
     void thePageLoadsNothingFromElsewhereAndNeedsNoInlineCode() throws Exception {
         String index = resource("index.html");
         assertThat(index).doesNotContainPattern("<script(?![^>]*\\bsrc=)[^>]*>")
