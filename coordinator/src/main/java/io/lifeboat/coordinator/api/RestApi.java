@@ -77,6 +77,7 @@ public final class RestApi {
     private static final int MAX_PAGE = 1_000;
     private static final int DEFAULT_PAGE = 100;
     private static final long SSE_KEEPALIVE_MS = 15_000;
+    private static final int MAX_PENDING_LOGINS = 16;
 
     private final Vertx vertx;
     private final CoordinatorCore core;
@@ -94,6 +95,7 @@ public final class RestApi {
     private final List<String[]> routes = new ArrayList<>();
     private final String openApi;
     private WorkerExecutor authPool;
+    private int pendingLogins;
     private MessageConsumer<Object> consumer;
 
     /**
@@ -285,8 +287,18 @@ public final class RestApi {
                     + "user or from " + address + ": try again in " + seconds + " s");
             return;
         }
+        if (pendingLogins >= MAX_PENDING_LOGINS) {
+            // Each check costs a PBKDF2 derivation: a flood of logins (many names, many addresses) waits its turn
+            // here instead of queueing CPU work without bound.
+            ctx.response().putHeader("Retry-After", "1");
+            Problems.send(ctx, 503, "busy", "Too many logins in progress", "coordinator " + config.nodeId()
+                    + " is checking " + pendingLogins + " logins: try again in 1 s");
+            return;
+        }
+        pendingLogins++;
         char[] secret = password.toCharArray();
         authPool.executeBlocking(() -> users.authenticate(user, secret), false).onComplete(ar -> {
+            pendingLogins--;
             Arrays.fill(secret, '\0');
             if (ar.failed()) {
                 Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()

@@ -66,19 +66,20 @@ class RestApiHttpsTest {
         tmf.init(trust);
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, tmf.getTrustManagers(), null);
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(30)).build();
 
         HttpResponse<String> login = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
-                + verticle.httpPort() + "/api/v1/session")).timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("user", "alice")
-                        .put("password", "admin secret 1").encode())).build(), HttpResponse.BodyHandlers.ofString());
+                + verticle.httpPort() + "/api/v1/session")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+                        .put("user", "alice").put("password", "admin secret 1").encode())).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
         assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).containsIgnoringCase("Secure")
                 .containsIgnoringCase("HttpOnly").contains("SameSite=Strict");
 
-        HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + verticle.httpPort() + "/api/v1/openapi.json")).timeout(Duration.ofSeconds(5))
+                "http://127.0.0.1:" + verticle.httpPort() + "/api/v1/openapi.json")).timeout(Duration.ofSeconds(30))
                 .build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
     }
 }

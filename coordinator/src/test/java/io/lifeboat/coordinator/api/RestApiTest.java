@@ -97,7 +97,7 @@ class RestApiTest {
     private Vertx vertx;
     private CoordinatorConfig config;
     private CoordinatorVerticle verticle;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     private final List<FakeAgent> agents = new ArrayList<>();
 
     @BeforeEach
@@ -119,7 +119,7 @@ class RestApiTest {
         for (FakeAgent a : agents) {
             vertx.cancelTimer(a.timer);
         }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     // ---- sessions ---------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class RestApiTest {
         Session viewer = session("victor", "viewer secret 2");
         assertProblem(post(viewer, "/api/v1/guests/" + MAIL + "/failover", "{}"), 403, "forbidden");
         assertProblem(post(viewer, "/api/v1/guests/" + MAIL + "/restore", "{}"), 403, "forbidden");
-        await().atMost(Duration.ofSeconds(5)).until(() -> audits(viewer).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> audits(viewer).stream()
                 .anyMatch(e -> e.getJsonObject("data").getString("action").equals("failover")));
         JsonObject audit = audits(viewer).stream()
                 .filter(e -> e.getJsonObject("data").getString("action").equals("failover")).findFirst().orElseThrow();
@@ -253,7 +253,7 @@ class RestApiTest {
         Session admin = session("alice", "admin secret 1");
         site.standby.peerSilentSince = Instant.now();
         site.primary.die();
-        await().atMost(Duration.ofSeconds(15)).until(() -> "LOST".equals(new JsonObject(
+        await().atMost(Duration.ofSeconds(30)).until(() -> "LOST".equals(new JsonObject(
                 get(admin, "/api/v1/hosts/hostA").body()).getString("state")));
         JsonObject host = new JsonObject(get(admin, "/api/v1/hosts/hostA").body());
         assertThat(host.getBoolean("failoverArmed")).isFalse();
@@ -269,12 +269,12 @@ class RestApiTest {
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         String operationId = new JsonObject(started.body()).getString("operationId");
         assertThat(operationId).isNotBlank();
-        await().atMost(Duration.ofSeconds(10)).until(() -> site.standby.received.stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.standby.received.stream()
                 .anyMatch(Envelope::hasMaterialiseRestorePoint));
         JsonObject guest = new JsonObject(get(admin, "/api/v1/guests/" + MAIL).body());
         assertThat(guest.getString("state")).isEqualTo("FAILING_OVER");
         assertThat(guest.getJsonObject("recovery").getString("operationId")).isEqualTo(operationId);
-        await().atMost(Duration.ofSeconds(5)).until(() -> audits(admin).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> audits(admin).stream()
                 .anyMatch(e -> e.getJsonObject("data").getBoolean("allowed", false)));
         JsonObject audit = audits(admin).stream().filter(e -> e.getJsonObject("data").getBoolean("allowed", false)
                 && e.getJsonObject("data").getString("action").equals("failover")).findFirst().orElseThrow();
@@ -317,11 +317,11 @@ class RestApiTest {
                 .getJsonArray("guestIds")).containsExactly(MAIL);
 
         // A backup in flight: its progress shows on the guest.
-        await().atMost(Duration.ofSeconds(5)).until(() -> site.pendingBackup != null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.pendingBackup != null);
         site.primary.send(Envelope.newBuilder().setMessageId("progress-1").setReplicationProgress(
                 ReplicationProgress.newBuilder().setGuestId(MAIL).setCycleId(site.pendingBackup).setBytesRead(3 << 20)
                         .setBytesSent(1 << 20).setBytesTotal(8 << 20).setElapsed(Timestamps.of(Duration.ofSeconds(2)))));
-        await().atMost(Duration.ofSeconds(5)).until(() -> new JsonObject(get(viewer, "/api/v1/guests/" + MAIL)
+        await().atMost(Duration.ofSeconds(30)).until(() -> new JsonObject(get(viewer, "/api/v1/guests/" + MAIL)
                 .body()).getJsonObject("replicationProgress") != null);
         JsonObject progress = new JsonObject(get(viewer, "/api/v1/guests/" + MAIL).body())
                 .getJsonObject("replicationProgress");
@@ -336,7 +336,7 @@ class RestApiTest {
         for (int i = 0; i < 3; i++) {
             login("victor", "wrong " + i);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> audits(admin).size() >= 4);
+        await().atMost(Duration.ofSeconds(30)).until(() -> audits(admin).size() >= 4);
         JsonObject first = new JsonObject(get(admin, "/api/v1/events?limit=2").body());
         JsonArray page1 = first.getJsonArray("events");
         assertThat(page1).hasSize(2);
@@ -363,24 +363,24 @@ class RestApiTest {
                 .header("Last-Event-ID", page1.getJsonObject(0).getString("id")).GET().build();
         CompletableFuture<HttpResponse<Stream<String>>> stream = http.sendAsync(streamRequest,
                 HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> response = stream.get(5, TimeUnit.SECONDS);
+        HttpResponse<Stream<String>> response = stream.get(30, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
         Thread reader = new Thread(() -> response.body().forEach(lines::add));
         reader.setDaemon(true);
         reader.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("id: " + page1.getJsonObject(1)
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.contains("id: " + page1.getJsonObject(1)
                 .getString("id")));
         assertThat(lines).doesNotContain("id: " + page1.getJsonObject(0).getString("id"));
         login("victor", "one more wrong one");
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
                 && l.contains("\"user\":\"victor\"")
                 && Long.parseLong(new JsonObject(l.substring(6)).getString("id")) > ids.get(ids.size() - 1)));
 
         // Logging out ends the stream at its next event.
         assertThat(send("DELETE", "/api/v1/session", admin.cookie, admin.csrf, null).statusCode()).isEqualTo(204);
         login("victor", "wrong again");
-        await().atMost(Duration.ofSeconds(5)).until(() -> !reader.isAlive());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !reader.isAlive());
     }
 
     // ---- errors and the OpenAPI contract ----------------------------------------------------------------------
@@ -414,8 +414,8 @@ class RestApiTest {
         RestApi api = new RestApi(vertx, core, config, java.time.Clock.systemUTC(), System::nanoTime,
                 out -> Future.succeededFuture());
         vertx.runOnContext(v -> api.mount(router));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !router.getRoutes().isEmpty());
-        await().atMost(Duration.ofSeconds(5)).until(() -> router.getRoutes().stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> !router.getRoutes().isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> router.getRoutes().stream()
                 .anyMatch(r -> "/api/v1/drills/:drillId".equals(r.getPath())));
         Set<String> served = new TreeSet<>();
         for (Route r : router.getRoutes()) {
@@ -458,7 +458,7 @@ class RestApiTest {
 
     private HttpResponse<String> send(String method, String path, String cookie, String csrf, String body)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
@@ -515,7 +515,7 @@ class RestApiTest {
     }
 
     private static <T> T join(Future<T> future) throws Exception {
-        return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** The two fake agents of the site, and the guest's restore point. */
@@ -565,7 +565,7 @@ class RestApiTest {
                 .setHostId("hostA").setFacts(kvm("hostA", primaryFencing)).addGuests(mail())));
         site.standby.send(Envelope.newBuilder().setMessageId("inv-B").setInventory(Inventory.newBuilder()
                 .setHostId("hostB").setFacts(kvm("hostB", FencingCapability.FENCING_CAPABILITY_SELF_FENCE))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> join(verticle.stateCopy()).points(MAIL).size() == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> join(verticle.stateCopy()).points(MAIL).size() == 1);
         return site;
     }
 
