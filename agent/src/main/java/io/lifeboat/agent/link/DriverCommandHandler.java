@@ -16,6 +16,7 @@ import io.lifeboat.protocol.v1.StopMode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -88,7 +89,13 @@ public final class DriverCommandHandler implements CommandHandler {
           yield Future.failedFuture(HypervisorException.permanent("invalid_spec", "RegisterGuest of '"
               + spec.getName() + "' on " + driver.endpoint() + " carries no spec.guest_id"));
         }
-        yield driver.register(spec, how)
+        Optional<GuestRef> known = guests.ref(spec.getGuestId());
+        // The failover's last step makes the running transient copy persistent: defining it anew would clash with
+        // itself, and stopping it would cost the guest its uptime. Persisting keeps it running.
+        Future<GuestSpec> registration = how == Registration.PERSISTENT && known.isPresent()
+            ? driver.persist(known.get()).compose(v -> driver.guest(known.get()))
+            : driver.register(spec, how);
+        yield registration
             .compose(registered -> command.getRegisterGuest().getDisableAutostart() && how == Registration.PERSISTENT
                 ? driver.disableAutostart(GuestRef.of(registered)).map(registered) : Future.succeededFuture(registered))
             .compose(registered -> vertx.executeBlocking(() -> {

@@ -95,6 +95,13 @@ class StandbyGuestTest {
       await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.INVENTORY).stream()
           .flatMap(e -> e.getInventory().getGuestsList().stream())
           .anyMatch(g -> g.getGuestId().equals(GUEST_ID) && g.getPowerState() == PowerState.POWER_STATE_RUNNING));
+      // The failover's last step makes the running transient copy persistent, without stopping it.
+      CommandResult persistent = command(c1, "persist", Envelope.newBuilder().setRegisterGuest(RegisterGuest.newBuilder()
+          .setHeader(header("persist")).setSpec(spec).setTransient(false).setDisableAutostart(true)));
+      assertThat(persistent.getOutcome()).as(persistent.getFailure().getMessage())
+          .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+      assertThat(persistent.getRegister().getHypervisorUuid()).isEqualTo(uuid);
+      assertThat(get(driver.guest(GuestRef.named("mail"))).getPowerState()).isEqualTo(PowerState.POWER_STATE_RUNNING);
       // The id outlives an agent restart.
       assertThat(GuestDirectory.open(Map.of(), dir.resolve("state/registered-guests.json")).ref(GUEST_ID))
           .contains(new GuestRef("mail", uuid));
