@@ -392,6 +392,9 @@ class RestApiTest {
         assertProblem(send("GET", "/api/v1/nothing/here", null, null, null), 401, "unauthorized");
         assertProblem(get(viewer, "/no/such/page.html"), 404, "not-found");
         assertThat(get(viewer, "/metrics").statusCode()).isEqualTo(200);
+        HttpResponse<String> page = send("GET", "/", null, null, null);
+        assertThat(page.statusCode()).as("the ui module's page, without login").isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
         assertProblem(get(viewer, "/api/v1/guests/" + MAIL + "/restore"), 404, "not-found");
     }
 
