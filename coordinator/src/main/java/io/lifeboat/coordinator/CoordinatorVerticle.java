@@ -278,12 +278,13 @@ public final class CoordinatorVerticle extends VerticleBase {
         }
         appended = appended.compose(v -> journalPool.executeBlocking(() -> {
             long last = journal.append(bytes);
-            term.tap().appended(last - bytes.size() + 1, bytes);
+            // In a cluster, commands wait until a majority holds the records (or the tap stops waiting).
+            Future<Void> replicated = term.tap().appended(last - bytes.size() + 1, bytes);
             if (state != null) {
                 journal.snapshot(state);
             }
-            return null;
-        }, true)).<Void>mapEmpty().onSuccess(v -> {
+            return replicated;
+        }, true)).compose(replicated -> replicated).onSuccess(v -> {
             journalRecords += bytes.size();
             out.commands().forEach(this::send);
             for (JournalRecord record : out.records()) {

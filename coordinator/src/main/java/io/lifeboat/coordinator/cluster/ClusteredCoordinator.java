@@ -33,6 +33,8 @@ public final class ClusteredCoordinator {
 
     /** Name of the CP counter holding the highest epoch any leader took. */
     public static final String EPOCH_COUNTER = "lifeboat-epoch";
+    /** How long a leader waits for a majority to hold a batch before it acts on it anyway. */
+    public static final long ACK_TIMEOUT_MILLIS = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(ClusteredCoordinator.class);
 
     private final CoordinatorConfig config;
@@ -157,6 +159,15 @@ public final class ClusteredCoordinator {
                 : f.stateCopy();
     }
 
+    /**
+     * While leading: batches a majority of the members held before this leader acted on them, and batches it acted
+     * on after waiting {@value #ACK_TIMEOUT_MILLIS} ms in vain; {0, 0} while following.
+     */
+    public long[] replicationAcknowledgements() {
+        JournalReplicator r = replicator;
+        return r == null ? new long[] {0, 0} : r.acknowledgements();
+    }
+
     /** The clustered Vert.x instance. */
     public Vertx vertx() {
         return vertx;
@@ -236,7 +247,8 @@ public final class ClusteredCoordinator {
         long journalEpoch = follower == null ? 0 : follower.epoch();
         return undeployFollower().compose(v -> vertx.executeBlocking(() -> nextEpoch(fence, journalEpoch)))
                 .compose(epoch -> {
-                    JournalReplicator r = new JournalReplicator(vertx, config.nodeId(), cluster.name());
+                    JournalReplicator r = new JournalReplicator(vertx, config.nodeId(), cluster.name(),
+                            cluster.members().size() / 2, ACK_TIMEOUT_MILLIS);
                     CoordinatorVerticle verticle = new CoordinatorVerticle(config, clock, wall,
                             new LeaderTerm(epoch, r));
                     return r.start().compose(x -> vertx.deployVerticle(verticle)).map(id -> {

@@ -180,10 +180,11 @@ public final class JournalFollower extends VerticleBase {
         state = fresh;
         epoch = fresh.epoch();
         expected = next;
+        long ackEpoch = leaderEpoch;
         writes = writes.compose(v -> pool.<Void>executeBlocking(() -> {
             journal.snapshot(snapshot);
             return null;
-        }, true)).onFailure(this::writeFailed);
+        }, true)).onSuccess(v -> ack(ackEpoch, next)).onFailure(this::writeFailed);
         LOG.info("[coordinator node={} epoch={}] journal replaced by {}'s state at its record {}", nodeId, epoch,
                 leaderId, next - 1);
     }
@@ -204,13 +205,24 @@ public final class JournalFollower extends VerticleBase {
         }
         epoch = state.epoch();
         expected = first + bytes.size();
+        long next = expected;
+        long ackEpoch = leaderEpoch;
         if (bytes.isEmpty()) {
             return;
         }
         writes = writes.compose(v -> pool.<Void>executeBlocking(() -> {
             journal.append(bytes);
             return null;
-        }, true)).onSuccess(v -> appliedRecords += bytes.size()).onFailure(this::writeFailed);
+        }, true)).onSuccess(v -> {
+            appliedRecords += bytes.size();
+            ack(ackEpoch, next);
+        }).onFailure(this::writeFailed);
+    }
+
+    /** Tells the leader that its records before {@code next} are durable here. */
+    private void ack(long ackEpoch, long next) {
+        vertx.eventBus().publish(JournalReplicator.ackAddress(clusterName), new JsonObject().put("follower", nodeId)
+                .put("epoch", ackEpoch).put("next", next));
     }
 
     private void writeFailed(Throwable e) {

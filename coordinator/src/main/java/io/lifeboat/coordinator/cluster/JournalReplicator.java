@@ -3,8 +3,11 @@ package io.lifeboat.coordinator.cluster;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +17,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -26,6 +30,11 @@ import io.vertx.core.json.JsonObject;
  * followers notice a gap, and answers a follower's catch-up request from index N with the records it still holds or,
  * when N is older (or not from this leader's journal), with a snapshot of the state at its current index. It keeps a
  * mirror of the durable state for those snapshots: the core's own state runs ahead of the disk.
+ *
+ * <p>Followers acknowledge what they made durable. A batch's future completes once {@code requiredAcks} followers
+ * (with the leader, a majority of the members) hold it, so that the leader acts only on records a successor will
+ * have; after {@code ackTimeoutMillis} without them it completes anyway (availability over a follower that cannot
+ * write), with a warning.
  */
 public final class JournalReplicator implements JournalTap {
 
@@ -37,17 +46,38 @@ public final class JournalReplicator implements JournalTap {
     private final String nodeId;
     private final String clusterName;
     private final Deque<byte[]> retained = new ArrayDeque<>();
+    private final int requiredAcks;
+    private final long ackTimeoutMillis;
+    private final Map<String, Long> followerNext = new HashMap<>();
+    private final TreeMap<Long, List<Promise<Void>>> waiting = new TreeMap<>();
+    private MessageConsumer<JsonObject> ackConsumer;
+    private boolean warnedUnacknowledged;
+    private long acknowledgedBatches;
+    private long unacknowledgedBatches;
     private CoordinatorState mirror = new CoordinatorState();
     private long retainedFirst = -1;
     private long nextIndex = -1;
     private MessageConsumer<JsonObject> fetchConsumer;
     private long timerId = -1;
 
-    /** Creates the replicator of leader {@code nodeId}; {@link #start()} answers catch-up requests. */
-    public JournalReplicator(Vertx vertx, String nodeId, String clusterName) {
+    /**
+     * Creates the replicator of leader {@code nodeId}; {@link #start()} answers catch-up requests and counts acks.
+     *
+     * @param requiredAcks followers that must hold a batch before the leader acts on it (0: do not wait)
+     * @param ackTimeoutMillis how long to wait for them at most
+     */
+    public JournalReplicator(Vertx vertx, String nodeId, String clusterName, int requiredAcks,
+                             long ackTimeoutMillis) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.clusterName = Objects.requireNonNull(clusterName, "clusterName");
+        this.requiredAcks = requiredAcks;
+        this.ackTimeoutMillis = ackTimeoutMillis;
+    }
+
+    /** Event bus address on which followers acknowledge what they made durable. */
+    public static String ackAddress(String clusterName) {
+        return "lifeboat.cluster." + clusterName + ".journal.ack";
     }
 
     /** Event bus address on which leaders publish journal batches and position announcements. */
@@ -63,8 +93,9 @@ public final class JournalReplicator implements JournalTap {
     /** Registers the catch-up consumer and the position announcements. */
     public Future<Void> start() {
         fetchConsumer = vertx.eventBus().consumer(fetchAddress(clusterName), this::fetch);
+        ackConsumer = vertx.eventBus().consumer(ackAddress(clusterName), m -> ack(m.body()));
         timerId = vertx.setPeriodic(500, id -> announce());
-        return fetchConsumer.completion();
+        return fetchConsumer.completion().compose(v -> ackConsumer.completion());
     }
 
     /** Stops answering and announcing. */
@@ -72,7 +103,14 @@ public final class JournalReplicator implements JournalTap {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
-        return fetchConsumer == null ? Future.succeededFuture() : fetchConsumer.unregister();
+        List<Promise<Void>> released = new ArrayList<>();
+        synchronized (this) {
+            waiting.values().forEach(released::addAll);
+            waiting.clear();
+        }
+        released.forEach(Promise::tryComplete);
+        Future<Void> acks = ackConsumer == null ? Future.succeededFuture() : ackConsumer.unregister();
+        return acks.compose(v -> fetchConsumer == null ? Future.succeededFuture() : fetchConsumer.unregister());
     }
 
     @Override
@@ -84,14 +122,64 @@ public final class JournalReplicator implements JournalTap {
     }
 
     @Override
-    public void appended(long firstIndex, List<byte[]> records) {
+    public Future<Void> appended(long firstIndex, List<byte[]> records) {
+        Promise<Void> held = Promise.promise();
         try {
             ship(firstIndex, records);
+            long last = firstIndex + records.size() - 1;
+            synchronized (this) {
+                if (requiredAcks <= 0 || records.isEmpty() || acknowledged(last)) {
+                    return Future.succeededFuture();
+                }
+                waiting.computeIfAbsent(last, k -> new ArrayList<>()).add(held);
+            }
+            vertx.setTimer(ackTimeoutMillis, id -> {
+                if (held.tryComplete()) {
+                    synchronized (this) {
+                        unacknowledgedBatches++;
+                        waiting.values().forEach(l -> l.remove(held));
+                        if (!warnedUnacknowledged) {
+                            warnedUnacknowledged = true;
+                            LOG.warn("[coordinator node={}] record {} not held by {} follower(s) after {} ms: acting "
+                                    + "on it anyway", nodeId, last, requiredAcks, ackTimeoutMillis);
+                        }
+                    }
+                }
+            });
         } catch (RuntimeException e) {
             // Shipping must never fail the leader's own append: followers catch up later.
             LOG.warn("[coordinator node={}] shipping journal records from {} failed: {}", nodeId, firstIndex,
                     e.toString());
+            held.tryComplete();
         }
+        return held.future();
+    }
+
+    /** Batches a majority acknowledged before the leader acted, and batches it acted on after the timeout. */
+    public synchronized long[] acknowledgements() {
+        return new long[] {acknowledgedBatches, unacknowledgedBatches};
+    }
+
+    private boolean acknowledged(long index) {
+        return followerNext.values().stream().filter(next -> next > index).count() >= requiredAcks;
+    }
+
+    private void ack(JsonObject body) {
+        List<Promise<Void>> released = new ArrayList<>();
+        synchronized (this) {
+            if (body.getLong("epoch", -1L) != mirror.epoch()) {
+                return;
+            }
+            followerNext.merge(body.getString("follower"), body.getLong("next"), Math::max);
+            while (!waiting.isEmpty() && acknowledged(waiting.firstKey())) {
+                released.addAll(waiting.pollFirstEntry().getValue());
+                acknowledgedBatches++;
+            }
+            if (!released.isEmpty()) {
+                warnedUnacknowledged = false;
+            }
+        }
+        released.forEach(Promise::tryComplete);
     }
 
     private void ship(long firstIndex, List<byte[]> records) {

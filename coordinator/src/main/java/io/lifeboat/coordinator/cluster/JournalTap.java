@@ -3,6 +3,7 @@ package io.lifeboat.coordinator.cluster;
 import java.util.List;
 
 import io.lifeboat.coordinator.state.CoordinatorState;
+import io.vertx.core.Future;
 
 /**
  * What a leading coordinator tells its journal replication: the state its journal held when it opened, then every
@@ -17,13 +18,17 @@ public interface JournalTap {
         }
 
         @Override
-        public void appended(long firstIndex, List<byte[]> records) {
+        public Future<Void> appended(long firstIndex, List<byte[]> records) {
+            return Future.succeededFuture();
         }
     };
 
     /** The journal opened with {@code replayed} (a private copy) and will give its next record {@code nextIndex}. */
     void opened(CoordinatorState replayed, long nextIndex);
 
-    /** Records {@code firstIndex ..} were appended and fsynced. */
-    void appended(long firstIndex, List<byte[]> records);
+    /**
+     * Records {@code firstIndex ..} were appended and fsynced; the future tells when the leader may act on them
+     * (replicated enough, or given up waiting). It never fails.
+     */
+    Future<Void> appended(long firstIndex, List<byte[]> records);
 }

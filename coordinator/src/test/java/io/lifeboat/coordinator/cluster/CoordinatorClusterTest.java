@@ -120,6 +120,8 @@ class CoordinatorClusterTest {
             assertThat(state(f).epoch()).isEqualTo(firstEpoch);
             assertThat(f.isLeader()).isFalse();
         }
+        assertThat(first.replicationAcknowledgements()[0]).as("batches a follower held before the leader acted")
+                .isPositive();
         // A follower accepts an agent link and grants its lease, but sends no command.
         FakeAgent toFollower = new FakeAgent(followers.get(0).agentPort(), "hostB", "hostb-key",
                 "another secret for hostB only");
