@@ -68,8 +68,10 @@ public final class StatusHttpServer {
     /** Listens on {@code listen}; fails naming the address when it cannot. */
     public Future<HttpServer> listen(HostPort listen) {
         Router router = Router.router(vertx);
-        router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", LifeboatMetrics.CONTENT_TYPE)
-                .end(metrics.scrape(StatusView.render(core, wall.instant()))));
+        // Gauges take the status on the event loop; the text (long for thousands of guests) renders on a worker.
+        router.get("/metrics").handler(ctx -> metrics.scrape(vertx, StatusView.render(core, wall.instant()))
+                .onSuccess(text -> ctx.response().putHeader("Content-Type", LifeboatMetrics.CONTENT_TYPE).end(text))
+                .onFailure(ctx::fail));
         if (api == null || !apiHasUsers) {
             router.get("/api/v1/status").handler(ctx -> ctx.response()
                     .putHeader("Content-Type", "application/json; charset=utf-8")

@@ -3,9 +3,7 @@ package io.lifeboat.coordinator.metrics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +16,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,24 +25,25 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.json.JsonArray;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 
 /**
  * The coordinator's Prometheus metrics (Micrometer), every name prefixed {@code lifeboat_}: replication bytes and
  * seconds and heartbeats per host, counted from the agents' envelopes; failovers and their RTO/RPO, counted from
  * journaled records; per-guest restore point age, RPO and state, hosts by state, read from a status document at each
- * scrape; drills (issue 8 feeds them); and the JVM's heap, GC, threads and CPU. Feed it and scrape it on the
- * coordinator's event loop.
+ * scrape ({@link StatusGauges}); drills (issue 8 feeds them); and the JVM's heap, GC, threads and CPU. Feed it on the
+ * coordinator's event loop; {@link #scrape(Vertx, JsonObject)} renders the text on a worker pool.
  */
 public final class LifeboatMetrics implements AutoCloseable {
 
     /** The content type of {@link #scrape}: the Prometheus text exposition format 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private static final List<String> HOST_STATES = List.of("UP", "SUSPECTED", "LOST", "FENCED", "MAINTENANCE");
-    private static final List<String> GUEST_STATES = List.of("UNPROTECTED", "PROTECTED", "AT_RISK", "FAILING_OVER",
-            "FAILED_OVER", "FAILING_BACK");
+    /** Name of the worker pool that renders the scrape, off the event loop. */
+    public static final String SCRAPE_POOL = "lifeboat-coordinator-metrics";
 
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
@@ -54,21 +51,14 @@ public final class LifeboatMetrics implements AutoCloseable {
     private final Map<String, GuestReplication> replication = new HashMap<>();
     private final Timer failoverRto;
     private final Timer failoverRpo;
-    private final MultiGauge hostsByState;
-    private final MultiGauge hostUp;
-    private final MultiGauge guestsByState;
-    private final MultiGauge pointAge;
-    private final MultiGauge rpo;
-    private final MultiGauge inFlight;
-    private final MultiGauge backupFailures;
-    private final MultiGauge lastRto;
-    private final MultiGauge lastRpo;
-    private final double[] epoch = {0};
-    private final long[] failovers = {0};
-    private final long[] guestsFailedOver = {0};
+    private final StatusGauges status;
+    // Micrometer holds a function counter's object weakly: this field keeps the (capturing) supplier alive.
+    private final LongSupplier journalRecords;
+    private WorkerExecutor scrapePool;
 
     /** Metrics whose journal-record counter reads {@code journalRecords}. */
     public LifeboatMetrics(LongSupplier journalRecords) {
+        this.journalRecords = java.util.Objects.requireNonNull(journalRecords, "journalRecords");
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().meterFilter(new MeterFilter() {
                     @Override
@@ -86,16 +76,8 @@ public final class LifeboatMetrics implements AutoCloseable {
         Gauge.builder("lifeboat.jvm.heap.used", memory, m -> m.getHeapMemoryUsage().getUsed()).baseUnit("bytes")
                 .description("Heap in use by the coordinator's JVM.").register(registry);
 
-        Gauge.builder("lifeboat.coordinator.epoch", epoch, e -> e[0]).description("Current coordinator epoch.")
-                .register(registry);
-        FunctionCounter.builder("lifeboat.journal.records", journalRecords, s -> s.getAsLong())
+        FunctionCounter.builder("lifeboat.journal.records", this.journalRecords, s -> s.getAsLong())
                 .description("Journal records replayed at start and appended since.").register(registry);
-        FunctionCounter.builder("lifeboat.failovers", failovers, f -> f[0])
-                .description("Failover operations started (one per lost host), from the journaled state.")
-                .register(registry);
-        FunctionCounter.builder("lifeboat.guests.failed.over", guestsFailedOver, f -> f[0])
-                .description("Guests recovered and verified on their standby, from the journaled state.")
-                .register(registry);
         failoverRto = Timer.builder("lifeboat.failover.rto")
                 .description("Achieved recovery time of each guest failed over since the coordinator started.")
                 .register(registry);
@@ -108,23 +90,7 @@ public final class LifeboatMetrics implements AutoCloseable {
         }
         Timer.builder("lifeboat.drill.rto").description("Measured RTO of each drilled guest.").register(registry);
 
-        hostsByState = MultiGauge.builder("lifeboat.hosts").description("Hosts by state.").register(registry);
-        hostUp = MultiGauge.builder("lifeboat.host.up").description("1 when the host is UP, 0 otherwise.")
-                .register(registry);
-        guestsByState = MultiGauge.builder("lifeboat.guests").description("Protected guests by state.")
-                .register(registry);
-        pointAge = MultiGauge.builder("lifeboat.restore.point.age").baseUnit("seconds")
-                .description("Age of each guest's newest verified restore point (its RPO age).").register(registry);
-        rpo = MultiGauge.builder("lifeboat.rpo").baseUnit("seconds")
-                .description("Each guest's recovery point objective.").register(registry);
-        inFlight = MultiGauge.builder("lifeboat.backup.in.flight").description("1 while a backup of the guest runs.")
-                .register(registry);
-        backupFailures = MultiGauge.builder("lifeboat.backup.consecutive.failures")
-                .description("Backups of the guest that failed in a row.").register(registry);
-        lastRto = MultiGauge.builder("lifeboat.last.failover.rto").baseUnit("seconds")
-                .description("Achieved RTO of the latest verified recovery.").register(registry);
-        lastRpo = MultiGauge.builder("lifeboat.last.failover.rpo").baseUnit("seconds")
-                .description("Achieved RPO of the latest verified recovery.").register(registry);
+        status = new StatusGauges(registry);
     }
 
     /** Counts what an agent's envelope reports: a heartbeat, a committed or a failed replication cycle. */
@@ -165,12 +131,25 @@ public final class LifeboatMetrics implements AutoCloseable {
     }
 
     /**
-     * The Prometheus text of every metric, with the per-guest and per-host gauges read from {@code status} (the
-     * {@code GET /api/v1/status} document of this instant).
+     * The Prometheus text of every metric, with the per-guest and per-host gauges read from {@code statusDocument}
+     * (the {@code GET /api/v1/status} document of this instant), rendered on the calling thread.
      */
-    public String scrape(JsonObject status) {
-        refresh(status);
+    public String scrape(JsonObject statusDocument) {
+        status.update(statusDocument);
         return registry.scrape();
+    }
+
+    /**
+     * Like {@link #scrape(JsonObject)}, but only the gauges' values are taken on the calling thread (the coordinator's
+     * event loop, where the status document is read); the text, which takes long for thousands of guests, is
+     * rendered on the {@value #SCRAPE_POOL} worker pool.
+     */
+    public Future<String> scrape(Vertx vertx, JsonObject statusDocument) {
+        status.update(statusDocument);
+        if (scrapePool == null) {
+            scrapePool = vertx.createSharedWorkerExecutor(SCRAPE_POOL, 1);
+        }
+        return scrapePool.executeBlocking(registry::scrape, false);
     }
 
     /** The registry (for more binders, such as Vert.x's own metrics). */
@@ -180,81 +159,11 @@ public final class LifeboatMetrics implements AutoCloseable {
 
     @Override
     public void close() {
+        if (scrapePool != null) {
+            scrapePool.close();
+        }
         gc.close();
         registry.close();
-    }
-
-    private void refresh(JsonObject status) {
-        epoch[0] = status.getLong("epoch", 0L);
-        JsonArray hosts = status.getJsonArray("hosts", new JsonArray());
-        List<MultiGauge.Row<?>> hostRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> upRows = new ArrayList<>();
-        Map<String, Integer> hostCounts = count(hosts, HOST_STATES);
-        hostCounts.forEach((state, n) -> hostRows.add(MultiGauge.Row.of(Tags.of("state", state), n)));
-        for (int i = 0; i < hosts.size(); i++) {
-            JsonObject h = hosts.getJsonObject(i);
-            upRows.add(MultiGauge.Row.of(Tags.of("host", h.getString("hostId")),
-                    "UP".equals(h.getString("state")) ? 1 : 0));
-        }
-        hostsByState.register(hostRows, true);
-        hostUp.register(upRows, true);
-
-        JsonArray guests = status.getJsonArray("guests", new JsonArray());
-        List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
-        count(guests, GUEST_STATES).forEach((state, n) -> stateRows.add(MultiGauge.Row.of(Tags.of("state", state),
-                n)));
-        guestsByState.register(stateRows, true);
-        List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> rpoRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> flightRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> failureRows = new ArrayList<>();
-        for (int i = 0; i < guests.size(); i++) {
-            JsonObject g = guests.getJsonObject(i);
-            Tags tags = Tags.of("guest", g.getString("guestId"), "name", g.getString("name", ""));
-            if (g.getValue("newestPointAgeSeconds") instanceof Number age) {
-                ageRows.add(MultiGauge.Row.of(tags, age.doubleValue()));
-            }
-            if (g.getValue("rpoSeconds") instanceof Number seconds) {
-                rpoRows.add(MultiGauge.Row.of(tags, seconds.doubleValue()));
-            }
-            flightRows.add(MultiGauge.Row.of(tags, Boolean.TRUE.equals(g.getValue("backupInFlight")) ? 1 : 0));
-            if (g.getValue("consecutiveBackupFailures") instanceof Number n) {
-                failureRows.add(MultiGauge.Row.of(tags, n));
-            }
-        }
-        pointAge.register(ageRows, true);
-        rpo.register(rpoRows, true);
-        inFlight.register(flightRows, true);
-        backupFailures.register(failureRows, true);
-
-        JsonObject last = null;
-        long recovered = 0;
-        JsonArray operations = status.getJsonArray("failovers", new JsonArray());
-        failovers[0] = operations.size();
-        for (int i = 0; i < operations.size(); i++) {
-            JsonArray opGuests = operations.getJsonObject(i).getJsonArray("guests", new JsonArray());
-            for (int j = 0; j < opGuests.size(); j++) {
-                JsonObject r = opGuests.getJsonObject(j);
-                if (Boolean.TRUE.equals(r.getValue("failedOver"))) {
-                    recovered++;
-                    last = r;
-                }
-            }
-        }
-        guestsFailedOver[0] = recovered;
-        List<MultiGauge.Row<?>> rtoRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> rpoAchieved = new ArrayList<>();
-        if (last != null) {
-            Tags tags = Tags.of("guest", last.getString("guestId"));
-            if (last.getValue("rtoSeconds") instanceof Number n) {
-                rtoRows.add(MultiGauge.Row.of(tags, n.doubleValue()));
-            }
-            if (last.getValue("rpoSeconds") instanceof Number n) {
-                rpoAchieved.add(MultiGauge.Row.of(tags, n.doubleValue()));
-            }
-        }
-        lastRto.register(rtoRows, true);
-        lastRpo.register(rpoAchieved, true);
     }
 
     private GuestReplication replication(String guestId) {
@@ -270,15 +179,6 @@ public final class LifeboatMetrics implements AutoCloseable {
                         .register(registry),
                 Counter.builder("lifeboat.replication.failures").tag("guest", g)
                         .description("Replication cycles that failed.").register(registry)));
-    }
-
-    private static Map<String, Integer> count(JsonArray items, List<String> states) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        states.forEach(s -> counts.put(s, 0));
-        for (int i = 0; i < items.size(); i++) {
-            counts.computeIfPresent(items.getJsonObject(i).getString("state", ""), (k, n) -> n + 1);
-        }
-        return counts;
     }
 
     private static Duration duration(com.google.protobuf.Duration d) {

@@ -70,6 +70,16 @@ class LifeboatMetricsTest {
     }
 
     @Test
+    void theJournalCounterKeepsReadingACapturingSupplierAfterACollection() {
+        long[] records = {5};
+        try (LifeboatMetrics metrics = new LifeboatMetrics(() -> records[0])) {
+            System.gc();
+            records[0] = 7;
+            assertThat(metrics.scrape(status()).lines()).contains("lifeboat_journal_records_total 7.0");
+        }
+    }
+
+    @Test
     void aGuestThatLeavesTheStatusLeavesTheGauges() {
         try (LifeboatMetrics metrics = new LifeboatMetrics(() -> 0)) {
             assertThat(metrics.scrape(status())).contains("lifeboat_restore_point_age_seconds{guest=\"" + MAIL);
