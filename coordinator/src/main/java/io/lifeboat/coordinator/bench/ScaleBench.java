@@ -177,7 +177,14 @@ public final class ScaleBench {
         long deadline = System.nanoTime() + timeoutNanos;
         String last = "no status yet";
         while (System.nanoTime() < deadline) {
-            JsonObject status = status(httpPort);
+            JsonObject status;
+            try {
+                status = status(httpPort);
+            } catch (java.net.http.HttpTimeoutException slow) {
+                // A busy coordinator renders 10,000 guests slowly on a loaded machine: ask again.
+                last = "GET /api/v1/status timed out";
+                continue;
+            }
             JsonArray h = status.getJsonArray("hosts");
             long up = h.stream().filter(o -> "UP".equals(((JsonObject) o).getString("state"))
                     && ((JsonObject) o).getString("hypervisorKind") != null).count();
@@ -201,7 +208,7 @@ public final class ScaleBench {
 
     private JsonObject status(int httpPort) throws IOException, InterruptedException {
         URI uri = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/status");
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("GET " + uri + ": HTTP " + response.statusCode());
