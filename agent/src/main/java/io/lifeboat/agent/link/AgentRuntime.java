@@ -2,6 +2,8 @@ package io.lifeboat.agent.link;
 
 import io.lifeboat.agent.backup.BackupCycle;
 import io.lifeboat.agent.backup.ReplicationPusher;
+import io.lifeboat.agent.drill.DrillRunner;
+import io.lifeboat.agent.drill.QemuImg;
 import io.lifeboat.agent.fence.FenceFeed;
 import io.lifeboat.agent.fence.FenceScript;
 import io.lifeboat.agent.fence.LeaseFileWriter;
@@ -147,10 +149,23 @@ public final class AgentRuntime {
           List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
               new BackupCommandHandler(config.hostId(), cycles, guests),
               new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2))));
+          RestorePointMaterialiser materialiser = p.store == null ? null : new RestorePointMaterialiser(
+              config.hostId(), p.store, config.store().id(), config.store().guestDirs());
           if (p.store != null) {
-            handlers.add(new MaterialiseCommandHandler(config.hostId(), new RestorePointMaterialiser(config.hostId(),
-                p.store, config.store().id(), config.store().guestDirs()),
+            handlers.add(new MaterialiseCommandHandler(config.hostId(), materialiser,
                 vertx.createSharedWorkerExecutor("lifeboat-materialise", 2, 1, TimeUnit.DAYS)));
+          }
+          if (p.store != null && !config.store().guestDirs().isEmpty()) {
+            DrillRunner drills = new DrillRunner(vertx, config.hostId(), driver, p.store, materialiser,
+                config.store().guestDirs().get(0), vertx.createSharedWorkerExecutor("lifeboat-drill", 2, 1,
+                TimeUnit.DAYS), new QemuImg("qemu-img"));
+            handlers.add(new DrillCommandHandler(config.hostId(), drills));
+            // Drills a crash interrupted leave a drill copy running and files behind: tear them down now.
+            drills.sweepLeftovers().onSuccess(swept -> swept.forEach(t -> LOG.warn("[agent host={}] tore down a"
+                + " drill left by an earlier run: {} ({}), {} files", config.hostId(), t.getDrillId(),
+                t.getRemovedDomainsList(), t.getRemovedFiles())))
+                .onFailure(e -> LOG.error("[agent host={}] sweeping leftover drills: {}", config.hostId(),
+                    e.getMessage()));
           }
           CommandHandler handler = new CompositeCommandHandler(handlers);
           // A local fence process only fences this machine's guests: an agentless proxy (driver over SSH) starts

@@ -73,6 +73,28 @@ public final class RestorePointMaterialiser {
    */
   public MaterialiseResult materialise(String guestId, String pointId, DiskFormat format, VmdkCreateType createType,
       String destinationDir) throws IOException {
+    return materialise(guestId, pointId, format, createType, destinationDir, guestId);
+  }
+
+  /**
+   * Writes every disk of a point into a directory as {@code <fileStem>-<disk index>.raw|.vmdk}, or finds them already
+   * written from the same point (drills write their read-only bases as {@code base-<i>.vmdk}).
+   *
+   * @param guestId the guest the point belongs to
+   * @param pointId the point id, {@code <guest id>/<yyyyMMddTHHmmssZ>}
+   * @param format RAW or VMDK (QCOW2 is written as raw)
+   * @param createType for VMDK: any hosted subformat, written as monolithicSparse; VMFS is refused
+   * @param destinationDir an absolute directory inside one of the guest directories
+   * @param fileStem the file name before {@code -<disk index>}: letters, digits, '-' and '_' only
+   * @return the disks written (in the point's order) and the data bytes written
+   * @throws HypervisorException naming what and where, when the command is invalid or the point unusable
+   * @throws IOException when writing fails
+   */
+  public MaterialiseResult materialise(String guestId, String pointId, DiskFormat format, VmdkCreateType createType,
+      String destinationDir, String fileStem) throws IOException {
+    if (!fileStem.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw invalid("file name stem \"" + fileStem.replaceAll("\\p{Cntrl}", "?") + "\" is not allowed");
+    }
     ImageFormat imageFormat = imageFormat(format, createType);
     RestorePointId id = pointId(guestId, pointId);
     Path dest = destination(destinationDir);
@@ -84,7 +106,7 @@ public final class RestorePointMaterialiser {
       List<Path> targets = new ArrayList<>();
       List<Marker> found = new ArrayList<>();
       for (int i = 0; i < point.disks().size(); i++) {
-        Path target = dest.resolve(guestId + "-" + i + (imageFormat == ImageFormat.VMDK ? ".vmdk" : ".raw"));
+        Path target = dest.resolve(fileStem + "-" + i + (imageFormat == ImageFormat.VMDK ? ".vmdk" : ".raw"));
         targets.add(target);
         found.add(existing(target, point, i, imageFormat));
       }

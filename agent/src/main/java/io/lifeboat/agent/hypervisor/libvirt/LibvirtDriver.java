@@ -477,7 +477,18 @@ public final class LibvirtDriver implements HypervisorDriver {
             String xml = DomainXmlWriter.write(spec, domainType, uuid, logDir + "/" + uuid + ".serial.log");
             Domain d;
             if (registration == Registration.TRANSIENT) {
-                d = conn.domainCreateXML(xml, Domain.CreateFlags.PAUSED);
+                try {
+                    d = conn.domainCreateXML(xml, Domain.CreateFlags.PAUSED);
+                } catch (LibvirtException e) {
+                    if (!isUnsupported(e) || e.getMessage() == null || !e.getMessage().contains("unsupported flags")) {
+                        throw e;
+                    }
+                    // A driver that cannot create paused (libvirt's test driver) creates it running: start() is
+                    // then a no-op. QEMU, Xen (libxl) and LXC all support the flag.
+                    LOG.warn("{}: cannot create guest '{}' paused ({}); creating it running", endpoint,
+                            spec.getName(), e.getMessage());
+                    d = conn.domainCreateXML(xml, 0);
+                }
             } else {
                 d = conn.domainDefineXML(xml);
                 d.setAutostart(false);
