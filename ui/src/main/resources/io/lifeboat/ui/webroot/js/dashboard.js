@@ -26,7 +26,7 @@ function stateBadge(state, tone) {
 
 function hostFacts(hst) {
   const facts = [];
-  if (hst.kind) facts.push(`${hst.kind}${hst.version ? ` ${hst.version}` : ''}`);
+  if (hst.kind) facts.push(`${String(hst.kind).replace(/_/g, ' ')}${hst.version ? ` ${hst.version}` : ''}`);
   if (hst.leaseSeconds !== null) facts.push(`lease ${duration(hst.leaseSeconds)} left`);
   if (hst.lastHeardSeconds !== null) facts.push(`heard ${duration(hst.lastHeardSeconds)} ago`);
   return facts.join(' · ');

@@ -11,6 +11,19 @@ import {compatLine, loadSite, progressLine, rpoLine} from './dashboard.js';
 
 const POLL_MS = 5000;
 
+/** The guest's latest failover: its operation, current step and outcome. */
+function recoveryLine(g) {
+  const r = g.recovery;
+  if (!r) return null;
+  const step = String(r.step || '').toLowerCase().replace(/_/g, ' ');
+  const outcome = r.failedOverAt ? `failed over at ${time(new Date(r.failedOverAt))}`
+    : r.abandonedAt ? `abandoned at ${time(new Date(r.abandonedAt))}`
+      : `step ${step} (${String(r.stepStatus || '').toLowerCase()}), attempt ${r.attempt ?? 1}`;
+  return h('p', {class: 'recovery', 'data-operation-id': r.operationId || ''},
+      'Latest failover', r.operationId ? h('code', {}, ` ${r.operationId}`) : '', `: ${outcome}`,
+      r.pointId ? ` from point ${r.pointId.split('/').pop()}` : '', '.');
+}
+
 function pointsTable(points) {
   if (points.length === 0) return h('p', {class: 'muted empty'}, 'No restore points yet.');
   const rows = [...points].sort((a, b) => (b.takenAt || 0) - (a.takenAt || 0)).map((p) => h('tr', {'data-point-id': p.id},
@@ -42,6 +55,7 @@ export function renderGuest(main, guestId, notify) {
       const tone = guestTone(g, site.hostsById);
       const chart = rpoChart(points, g.rpoSeconds);
       const c = g.compatibility;
+      const stepsOpen = !!main.querySelector('details[open]');
       replace(main,
           h('p', {}, h('a', {href: '#/'}, '← Dashboard')),
           h('section', {class: ['card', 'guest-page', `tone-${tone}`], 'data-guest-id': g.id, 'data-state': g.state},
@@ -54,8 +68,8 @@ export function renderGuest(main, guestId, notify) {
                   h('dt', {}, 'Standby'), h('dd', {}, g.standbyHostId || '—'),
                   h('dt', {}, 'RPO'), h('dd', {}, g.rpoSeconds !== null ? duration(g.rpoSeconds) : '—'),
                   h('dt', {}, 'Restore points'), h('dd', {}, String(points.length))),
-              rpoLine(g), compatLine(g),
-              c && c.steps.length ? h('details', {}, h('summary', {}, 'Conversion steps'),
+              rpoLine(g), compatLine(g), recoveryLine(g),
+              c && c.steps.length ? h('details', {open: stepsOpen}, h('summary', {}, 'Conversion steps'),
                   h('ol', {}, c.steps.map((st) => h('li', {}, typeof st === 'string' ? st : JSON.stringify(st)))))
                 : null,
               progressLine(g),
