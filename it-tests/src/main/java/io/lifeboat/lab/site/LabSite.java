@@ -6,6 +6,8 @@ import io.lifeboat.lab.Lab;
 import io.lifeboat.lab.LabException;
 import io.lifeboat.lab.LabHost;
 import io.lifeboat.lab.TestGuest;
+import io.lifeboat.lab.VmwareSimulatorHost;
+import io.lifeboat.lab.VmwareSimulatorOptions;
 import io.lifeboat.protocol.v1.GuestState;
 import io.lifeboat.protocol.v1.HostHealth;
 import io.lifeboat.coordinator.state.CoordinatorState;
@@ -24,6 +26,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 
@@ -39,6 +43,7 @@ public final class LabSite implements AutoCloseable {
   private static final String AGENT_MAIN = "io.lifeboat.agent.cli.AgentCommand";
   private static final String AGENT_JVM_OPTIONS = "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
   private static final Duration MARKER_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration AGENT_LINK_TIMEOUT = Duration.ofSeconds(90);
   private static final String X86_64 = "arch='x86_64'";
   private static final Pattern SERIAL_FILE =
       Pattern.compile("<serial type=['\"]file['\"]>\\s*<source path=['\"]([^'\"]+)['\"]");
@@ -51,7 +56,8 @@ public final class LabSite implements AutoCloseable {
    * @param bootTimeoutSeconds the boot check's timeout on the standby
    * @param workDir a local directory for the coordinator's configuration, secret, journal and the staged classpath
    */
-  public record Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir) {
+  public record Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir,
+      VmwareSimulatorOptions vmwareStandby) {
     public Settings {
       guestNames = List.copyOf(guestNames);
       if (guestNames.isEmpty() || guestNames.size() > 2) {
@@ -59,7 +65,24 @@ public final class LabSite implements AutoCloseable {
       }
       Objects.requireNonNull(workDir, "workDir");
     }
+
+    /** A site whose standby is the libvirt lab host hostB. */
+    public Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir) {
+      this(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, null);
+    }
+
+    /**
+     * The same site with a VI-simulated VMware host ({@value LabSite#VMWARE_STANDBY}, with {@code options}) as the standby,
+     * managed by an agent inside it over the VI API, and the guests left x86_64 (64-bit capable) domains on hostA.
+     */
+    public Settings withVmwareStandby(VmwareSimulatorOptions options) {
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, Objects.requireNonNull(options));
+    }
   }
+
+  /** The name of the VMware standby host of {@link Settings#withVmwareStandby}. */
+  public static final String VMWARE_STANDBY = "vmB";
+  private static final String VMWARE_PASSWORD_FILE = "/etc/lifeboat/vmware.password";
 
   private final Lab lab;
   private final LabHost primary;
@@ -67,10 +90,15 @@ public final class LabSite implements AutoCloseable {
   private final List<SiteGuest> guests;
   private final Path workDir;
   private final AgentClasspath classpath;
+  private final VmwareSimulatorOptions vmwareStandby;
   private SiteCoordinator coordinator;
+  private Path coordinatorConfig;
+  private int coordinatorHttpPort;
+  private int coordinatorPort;
 
   private LabSite(Lab lab, LabHost primary, LabHost standby, List<SiteGuest> guests, Path workDir,
-      AgentClasspath classpath) {
+      AgentClasspath classpath, VmwareSimulatorOptions vmwareStandby) {
+    this.vmwareStandby = vmwareStandby;
     this.lab = lab;
     this.primary = primary;
     this.standby = standby;
@@ -90,13 +118,15 @@ public final class LabSite implements AutoCloseable {
       lab.up(missing);
     }
     LabHost primary = lab.host("hostA");
-    LabHost standby = lab.host("hostB");
+    LabHost standby = settings.vmwareStandby() == null ? lab.host("hostB")
+        : lab.hosts().stream().filter(h -> h.name().equals(VMWARE_STANDBY)).findFirst()
+            .orElseGet(() -> VmwareSimulatorHost.start(lab, VMWARE_STANDBY, settings.vmwareStandby()).host());
     progress.accept("hosts up: " + primary.name() + " " + primary.labAddress() + " (primary), " + standby.name() + " "
         + standby.labAddress() + " (standby)");
     List<SiteGuest> guests = new ArrayList<>();
     for (String name : settings.guestNames()) {
       SiteGuest g = SiteGuest.named(name);
-      installAndBoot(primary, g);
+      installAndBoot(primary, g, settings.vmwareStandby() == null);
       guests.add(g);
       progress.accept("guest " + name + " runs on " + primary.name() + " (marker: " + g.marker() + ")");
     }
@@ -110,16 +140,26 @@ public final class LabSite implements AutoCloseable {
     } catch (IOException e) {
       throw new LabException("lab site: cannot write " + work + ": " + e.getMessage(), e);
     }
-    LabSite site = new LabSite(lab, primary, standby, guests, work, classpath);
+    LabSite site = new LabSite(lab, primary, standby, guests, work, classpath, settings.vmwareStandby());
     try {
       site.startCoordinator(settings);
       progress.accept("coordinator listening on " + site.coordinator.listenHost() + ":" + site.coordinator.port()
           + site.coordinator.failoverNotArmedReason().map(why -> " (automatic failover NOT armed: " + why + ")")
               .orElse(" (automatic failover armed)"));
-      for (LabHost host : List.of(primary, standby)) {
-        site.installAgent(host);
-        site.startAgent(host);
+      // The standby's agent first: the primary's agent fences its guests when it holds no lease from a majority by
+      // its fence deadline, counted from its start, and on a loaded machine a peer JVM still starting can take longer.
+      site.installAgent(standby);
+      site.startAgent(standby);
+      site.installAgent(primary);
+      try {
+        Awaitility.await(standby.name() + "'s agent linked").atMost(AGENT_LINK_TIMEOUT)
+            .pollInterval(Duration.ofMillis(250)).until(() -> site.coordinator.state().hostHealth(standby.name())
+                .orElse(null) == HostHealth.HOST_HEALTH_UP);
+      } catch (ConditionTimeoutException e) {
+        throw new LabException("lab site: " + standby.name() + "'s agent did not link within "
+            + AGENT_LINK_TIMEOUT.toSeconds() + " s; its log:\n" + site.agentLog(standby), e);
       }
+      site.startAgent(primary);
       progress.accept("agents started on " + primary.name() + " and " + standby.name());
       return site;
     } catch (RuntimeException e) {
@@ -128,16 +168,17 @@ public final class LabSite implements AutoCloseable {
     }
   }
 
-  private static void installAndBoot(LabHost host, SiteGuest g) {
+  private static void installAndBoot(LabHost host, SiteGuest g, boolean as32Bit) {
     host.installGuest(g.spec());
     // The test guest runs 16-bit code. An i686 domain says so: its inventory then reports a 32-bit guest, which the
     // compatibility engine may place on the lab's hosts (QEMU TCG, no VT-x/AMD-V); an x86_64 domain leaves the word
-    // size unknown, and such a guest is refused on hosts without the extensions.
+    // size unknown, and such a guest is refused on hosts without the extensions (as the VMware-standby site wants).
     String xml = GuestDomainXml.render(g.spec(), host.guestDisk(g.name()), host.serialLogPath(g.name()));
     if (!xml.contains(X86_64)) {
       throw new LabException("lab site: guest " + g.name() + ": domain XML names no " + X86_64);
     }
-    host.writeFile(host.domainXmlPath(g.name()), xml.replace(X86_64, "arch='i686'").getBytes(StandardCharsets.UTF_8));
+    host.writeFile(host.domainXmlPath(g.name()), (as32Bit ? xml.replace(X86_64, "arch='i686'") : xml)
+        .getBytes(StandardCharsets.UTF_8));
     host.execOk("sh", "-c", ": > '" + host.serialLogPath(g.name()) + "'");
     host.virsh("define", host.domainXmlPath(g.name()));
     host.virsh("start", g.name());
@@ -151,7 +192,8 @@ public final class LabSite implements AutoCloseable {
   private void startCoordinator(Settings settings) {
     String gateway = gatewayAddress(lab);
     SiteConfigs.Host p = new SiteConfigs.Host(primary.name(), primary.labAddress());
-    SiteConfigs.Host s = new SiteConfigs.Host(standby.name(), standby.labAddress());
+    SiteConfigs.Host s = new SiteConfigs.Host(standby.name(), standby.labAddress(),
+        vmwareStandby == null ? LabHost.LIBVIRT_PORT : VmwareSimulatorHost.SDK_PORT);
     Path file = workDir.resolve("coordinator.yaml");
     int httpPort;
     try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -162,6 +204,39 @@ public final class LabSite implements AutoCloseable {
       throw new LabException("lab site: cannot write " + file + ": " + e.getMessage(), e);
     }
     coordinator = SiteCoordinator.start(file, httpPort);
+    coordinatorConfig = file;
+    coordinatorHttpPort = httpPort;
+    coordinatorPort = coordinator.port();
+  }
+
+  /**
+   * Stops the coordinator as if its process died (its Vert.x instance is closed); its journal stays, the agents keep
+   * running and keep trying to reach it. {@link #coordinator()} is null until {@link #restartCoordinator()}.
+   */
+  public void stopCoordinator() {
+    if (coordinator != null) {
+      SiteCoordinator stopping = coordinator;
+      coordinator = null;
+      stopping.close();
+    }
+  }
+
+  /**
+   * Starts a new coordinator on the stopped one's configuration, journal, agent port and HTTP port, so the agents
+   * relink to it; returns it.
+   */
+  public SiteCoordinator restartCoordinator() {
+    if (coordinator != null) {
+      throw new IllegalStateException("lab site: the coordinator runs; stop it first");
+    }
+    try {
+      String yaml = Files.readString(coordinatorConfig, StandardCharsets.UTF_8);
+      Files.writeString(coordinatorConfig, SiteConfigs.withAgentPort(yaml, coordinatorPort), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new LabException("lab site: cannot rewrite " + coordinatorConfig + ": " + e.getMessage(), e);
+    }
+    coordinator = SiteCoordinator.start(coordinatorConfig, coordinatorHttpPort);
+    return coordinator;
   }
 
   /** Copies the classpath, the site secret and the agent configuration into the host. */
@@ -174,9 +249,17 @@ public final class LabSite implements AutoCloseable {
       throw new LabException("lab site: cannot read " + workDir.resolve("site.secret") + ": " + e.getMessage(), e);
     }
     host.execOk("chmod", "600", SiteConfigs.SECRET_FILE);
+    String driver = SiteConfigs.LIBVIRT_DRIVER;
+    if (host == standby && vmwareStandby != null) {
+      host.writeFile(VMWARE_PASSWORD_FILE, vmwareStandby.password().getBytes(StandardCharsets.UTF_8));
+      host.execOk("chmod", "600", VMWARE_PASSWORD_FILE);
+      driver = SiteConfigs.vmwareDriver("https://127.0.0.1:" + VmwareSimulatorHost.SDK_PORT + "/sdk",
+          vmwareStandby.username(), VMWARE_PASSWORD_FILE, VmwareSimulatorOptions.DATASTORE,
+          VmwareSimulatorHost.DATASTORE_DIR);
+    }
     String yaml = SiteConfigs.agent(new SiteConfigs.Host(host.name(), host.labAddress()),
         new SiteConfigs.Host(peer.name(), peer.labAddress()), coordinator.listenHost(), coordinator.port(),
-        host == primary ? guests : List.of(), host == standby);
+        host == primary ? guests : List.of(), host == standby, driver);
     host.writeFile(SiteConfigs.AGENT_CONFIG, yaml.getBytes(StandardCharsets.UTF_8));
   }
 

@@ -22,14 +22,42 @@ final class SiteConfigs {
   /** The recovery plan's name. */
   static final String PLAN = "lab";
 
-  /** One host of the site as the configuration names it. */
-  record Host(String id, String address) {}
+  /** The driver block of an agent on a libvirt host (and its own fence process). */
+  static final String LIBVIRT_DRIVER = "driver:\n  kind: libvirt\n  uri: \"qemu:///system\"\n"
+      + "fenceProcess: libvirt\n";
+
+  /**
+   * One host of the site as the configuration names it.
+   *
+   * @param hypervisorPort the port of its hypervisor API that the coordinator probes (libvirt's, or the VI API's)
+   */
+  record Host(String id, String address, int hypervisorPort) {
+    /** A libvirt host. */
+    Host(String id, String address) {
+      this(id, address, 16509);
+    }
+  }
+
+  /**
+   * The driver block of an agent driving a VMware host over the VI API at {@code uri}, with no fence process (an
+   * agentless host cannot fence itself, so the coordinator arms no automatic failover for it).
+   */
+  static String vmwareDriver(String uri, String user, String passwordFile, String datastore, String datastoreDir) {
+    return "driver:\n  kind: vmware\n  uri: \"" + uri + "\"\n  user: " + user + "\n  passwordFile: " + passwordFile
+        + "\n  datastores: {" + datastore + ": \"" + datastoreDir + "\"}\nfenceProcess: none\n";
+  }
 
   private SiteConfigs() {}
 
-  /** The agent YAML of {@code self}; the standby also runs the store. */
+  /** The agent YAML of {@code self} on a libvirt host; the standby also runs the store. */
   static String agent(Host self, Host peer, String coordinatorAddress, int coordinatorPort,
       List<SiteGuest> protectedGuests, boolean store) {
+    return agent(self, peer, coordinatorAddress, coordinatorPort, protectedGuests, store, LIBVIRT_DRIVER);
+  }
+
+  /** The agent YAML of {@code self} with {@code driver} (its driver and fenceProcess keys). */
+  static String agent(Host self, Host peer, String coordinatorAddress, int coordinatorPort,
+      List<SiteGuest> protectedGuests, boolean store, String driver) {
     StringBuilder y = new StringBuilder();
     y.append("hostId: ").append(self.id()).append('\n')
         .append("stateDir: /var/lib/lifeboat/agent\n")
@@ -39,8 +67,7 @@ final class SiteConfigs {
         .append("\"]\n")
         .append("listen: \"0.0.0.0:").append(PEER_PORT).append("\"\n")
         .append("secretFile: ").append(SECRET_FILE).append('\n')
-        .append("driver:\n  kind: libvirt\n  uri: \"qemu:///system\"\n")
-        .append("fenceProcess: libvirt\n");
+        .append(driver);
     if (!protectedGuests.isEmpty()) {
       y.append("protectedGuests:\n");
       for (SiteGuest g : protectedGuests) {
@@ -52,6 +79,17 @@ final class SiteConfigs {
           .append("\"\n  id: main\n");
     }
     return y.toString();
+  }
+
+  /** {@code coordinatorYaml} with its agent listener on {@code port} (instead of the ephemeral port it first had). */
+  static String withAgentPort(String coordinatorYaml, int port) {
+    java.util.regex.Matcher listen = java.util.regex.Pattern.compile("\nlisten:\n  host: [^\n]*\n  port: \\d+\n")
+        .matcher(coordinatorYaml);
+    if (!listen.find()) {
+      throw new IllegalArgumentException("lab site: coordinator configuration has no listen host and port");
+    }
+    String block = listen.group();
+    return coordinatorYaml.replace(block, block.replaceFirst("port: \\d+", "port: " + port));
   }
 
   /**
@@ -72,7 +110,8 @@ final class SiteConfigs {
       y.append("  - id: ").append(h.id()).append('\n')
           .append("    box: ").append(h.id()).append('\n')
           .append("    store: \"").append(h.address()).append(':').append(STORE_PORT).append("\"\n")
-          .append("    probe:\n      hypervisor: \"").append(h.address()).append(":16509\"\n")
+          .append("    probe:\n      hypervisor: \"").append(h.address()).append(':').append(h.hypervisorPort())
+          .append("\"\n")
           .append("      ssh: \"").append(h.address()).append(":22\"\n");
     }
     y.append("plans:\n  - name: ").append(PLAN).append('\n')

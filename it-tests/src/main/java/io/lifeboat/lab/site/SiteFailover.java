@@ -85,10 +85,43 @@ public final class SiteFailover {
    * is on the standby's serial console, and returns how each went.
    */
   public List<Outcome> killPrimaryAndAwaitFailover(Duration timeout) {
+    return cutPrimaryAndAwaitFailover(() -> site.lab().kill(site.primary().name()), timeout);
+  }
+
+  /**
+   * Cuts the primary off with {@code cut} (a kill, or a network partition), waits until every guest is FAILED_OVER in
+   * the coordinator and its marker is on the standby's serial console, and returns how each went (RTO and RPO counted
+   * from the cut).
+   */
+  public List<Outcome> cutPrimaryAndAwaitFailover(Runnable cut, Duration timeout) {
     CoordinatorState before = site.coordinator().state();
     Instant killedAt = Instant.now();
-    site.lab().kill(site.primary().name());
+    cut.run();
     Map<String, Instant> markerAt = new LinkedHashMap<>();
+    Map<String, TestGuest.Identity> markers = awaitFailedOver(timeout, markerAt);
+    List<Outcome> out = new ArrayList<>();
+    for (SiteGuest g : site.guests()) {
+      Optional<Envelope> verified = site.coordinator().events().stream().map(SiteCoordinator.Event::envelope)
+          .filter(e -> e.hasFailoverStepCompleted() && e.getFailoverStepCompleted().getGuestId().equals(g.id())
+              && e.getFailoverStepCompleted().getStep() == FailoverStep.FAILOVER_STEP_VERIFY_BOOT)
+          .reduce((a, b) -> b);
+      String pointId = verified.map(e -> e.getFailoverStepCompleted().getPointId()).orElse("");
+      Instant pointTime = before.points(g.id()).stream().filter(p -> p.pointId().equals(pointId))
+          .map(RestorePoint::snapshotTime).findFirst()
+          .orElseGet(() -> newest(before, g).map(RestorePoint::snapshotTime).orElse(killedAt));
+      Duration coordinatorRto = verified.map(e -> e.getFailoverStepCompleted().getElapsed())
+          .map(d -> Duration.ofSeconds(d.getSeconds(), d.getNanos())).orElse(Duration.ZERO);
+      out.add(new Outcome(g, pointId, Duration.between(pointTime, killedAt), Duration.between(killedAt,
+          markerAt.get(g.id())), coordinatorRto, markers.get(g.id())));
+    }
+    return out;
+  }
+
+  /**
+   * Waits until every guest is FAILED_OVER in the (current) coordinator and has printed its marker on the standby's
+   * serial console; returns each guest's marker by guest id, and puts when this JVM first read it in {@code markerAt}.
+   */
+  public Map<String, TestGuest.Identity> awaitFailedOver(Duration timeout, Map<String, Instant> markerAt) {
     Map<String, TestGuest.Identity> markers = new LinkedHashMap<>();
     awaitState("every guest FAILED_OVER on " + site.standby().name() + " with its marker on its serial console",
         timeout, s -> {
@@ -107,22 +140,7 @@ public final class SiteFailover {
           });
           return markers.size() == site.guests().size() && site.everyGuest(s, GuestState.GUEST_STATE_FAILED_OVER);
         });
-    List<Outcome> out = new ArrayList<>();
-    for (SiteGuest g : site.guests()) {
-      Optional<Envelope> verified = site.coordinator().events().stream().map(SiteCoordinator.Event::envelope)
-          .filter(e -> e.hasFailoverStepCompleted() && e.getFailoverStepCompleted().getGuestId().equals(g.id())
-              && e.getFailoverStepCompleted().getStep() == FailoverStep.FAILOVER_STEP_VERIFY_BOOT)
-          .reduce((a, b) -> b);
-      String pointId = verified.map(e -> e.getFailoverStepCompleted().getPointId()).orElse("");
-      Instant pointTime = before.points(g.id()).stream().filter(p -> p.pointId().equals(pointId))
-          .map(RestorePoint::snapshotTime).findFirst()
-          .orElseGet(() -> newest(before, g).map(RestorePoint::snapshotTime).orElse(killedAt));
-      Duration coordinatorRto = verified.map(e -> e.getFailoverStepCompleted().getElapsed())
-          .map(d -> Duration.ofSeconds(d.getSeconds(), d.getNanos())).orElse(Duration.ZERO);
-      out.add(new Outcome(g, pointId, Duration.between(pointTime, killedAt), Duration.between(killedAt,
-          markerAt.get(g.id())), coordinatorRto, markers.get(g.id())));
-    }
-    return out;
+    return markers;
   }
 
   /** Why waiting on is pointless: the primary was declared lost without failover, or a guest's recovery gave up. */
