@@ -19,6 +19,7 @@ import io.lifeboat.agent.hypervisor.libvirt.SftpHostFiles;
 import io.lifeboat.agent.hypervisor.vmware.VmwareDriver;
 import io.lifeboat.agent.hypervisor.vmware.VmwareSettings;
 import io.lifeboat.agent.hypervisor.vmware.remote.SshSettings;
+import io.lifeboat.agent.restore.MaterialisedDiskCleaner;
 import io.lifeboat.agent.restore.RestorePointMaterialiser;
 import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestSpec;
@@ -142,12 +143,14 @@ public final class AgentRuntime {
                   io.lifeboat.protocol.v1.Envelope.newBuilder().setInventory(inv)));
             }
           });
-          DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests, guestsChanged);
+          DriverCommandHandler driverCommands = new DriverCommandHandler(vertx, driver, guests, guestsChanged,
+              config.store() == null || config.store().guestDirs().isEmpty() ? null
+                  : new MaterialisedDiskCleaner(config.store().guestDirs()));
           CoordinatorEventSink events = new CoordinatorEventSink();
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
               target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
           List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
-              new BackupCommandHandler(config.hostId(), cycles, guests),
+              new BackupCommandHandler(config.hostId(), cycles, guests, driver),
               new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2))));
           RestorePointMaterialiser materialiser = p.store == null ? null : new RestorePointMaterialiser(
               config.hostId(), p.store, config.store().id(), config.store().guestDirs());

@@ -4,6 +4,7 @@ import io.lifeboat.agent.backup.BackupCancelledException;
 import io.lifeboat.agent.backup.BackupCycle;
 import io.lifeboat.agent.backup.BackupRequest;
 import io.lifeboat.agent.hypervisor.GuestRef;
+import io.lifeboat.agent.hypervisor.HypervisorDriver;
 import io.lifeboat.agent.hypervisor.HypervisorException;
 import io.lifeboat.protocol.v1.BackupGuest;
 import io.lifeboat.protocol.v1.CommandOutcome;
@@ -11,6 +12,8 @@ import io.lifeboat.protocol.v1.CommandResult;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.ErrorClass;
 import io.lifeboat.protocol.v1.Failure;
+import io.lifeboat.protocol.v1.PowerState;
+import io.lifeboat.protocol.v1.ReverseReplicate;
 import io.lifeboat.storage.replication.ReplicationException;
 import io.vertx.core.Future;
 import java.io.IOException;
@@ -20,17 +23,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs BackupGuest commands as {@link BackupCycle}s, at most one per guest at a time (a second one for a guest whose
+ * Runs BackupGuest and ReverseReplicate (failback) commands as {@link BackupCycle}s, at most one per guest at a time (a second one for a guest whose
  * cycle still runs fails with code {@code backup_in_progress}), and Cancel commands against a running cycle. The
  * cycle's id is the command id; the result carries the committed restore point.
  */
 public final class BackupCommandHandler implements CommandHandler {
   private static final Set<Envelope.PayloadCase> SUPPORTED = Set.of(Envelope.PayloadCase.BACKUP_GUEST,
-      Envelope.PayloadCase.CANCEL);
+      Envelope.PayloadCase.REVERSE_REPLICATE, Envelope.PayloadCase.CANCEL);
 
   private final String hostId;
   private final BackupCycle cycles;
   private final GuestDirectory guests;
+  private final HypervisorDriver driver;
   private final Map<String, BackupCycle.Running> byGuest = new ConcurrentHashMap<>();
   private final Map<String, BackupCycle.Running> byCommand = new ConcurrentHashMap<>();
 
@@ -42,9 +46,22 @@ public final class BackupCommandHandler implements CommandHandler {
    * @param guests the protected guests
    */
   public BackupCommandHandler(String hostId, BackupCycle cycles, GuestDirectory guests) {
+    this(hostId, cycles, guests, null);
+  }
+
+  /**
+   * Creates the handler.
+   *
+   * @param hostId this host's id, for messages
+   * @param cycles runs backup cycles on this host's driver
+   * @param guests the protected guests
+   * @param driver the host's driver, to refuse a final delta of a guest still running; null to skip that check
+   */
+  public BackupCommandHandler(String hostId, BackupCycle cycles, GuestDirectory guests, HypervisorDriver driver) {
     this.hostId = hostId;
     this.cycles = cycles;
     this.guests = guests;
+    this.driver = driver;
   }
 
   @Override
@@ -65,14 +82,34 @@ public final class BackupCommandHandler implements CommandHandler {
   @Override
   public Future<CommandResult> handle(Envelope command) {
     return switch (command.getPayloadCase()) {
-      case BACKUP_GUEST -> backup(command.getBackupGuest());
+      case BACKUP_GUEST -> backup(command.getBackupGuest(), "");
+      case REVERSE_REPLICATE -> reverse(command.getReverseReplicate());
       case CANCEL -> cancel(command.getCancel().getTargetCommandId(), command.getCancel().getReason());
       default -> Future.succeededFuture(failed(ErrorClass.ERROR_CLASS_PERMANENT, "unsupported",
           "agent " + hostId + ": the backup handler does not run " + command.getPayloadCase()));
     };
   }
 
-  private Future<CommandResult> backup(BackupGuest cmd) {
+  /**
+   * Failback: the backup cycle of the failed-over guest on this (standby) host, pushed to the primary's store, which
+   * holds the primary's old disk as a point, so only the chunks it lacks travel. A final delta needs the guest
+   * stopped (the coordinator sends StopGuest first): its disks are then read in place.
+   */
+  private Future<CommandResult> reverse(ReverseReplicate cmd) {
+    BackupGuest as = BackupGuest.newBuilder().setHeader(cmd.getHeader()).setGuestId(cmd.getGuestId())
+        .setTarget(cmd.getTarget()).build();
+    Optional<GuestRef> ref = guests.ref(cmd.getGuestId());
+    if (!cmd.getFinalDelta() || driver == null || ref.isEmpty()) {
+      return backup(as, cmd.getSincePointId());
+    }
+    return driver.guest(ref.get()).compose(spec -> spec.getPowerState() == PowerState.POWER_STATE_RUNNING
+        ? Future.succeededFuture(failed(ErrorClass.ERROR_CLASS_RETRIABLE, "guest_running", "final delta "
+            + cmd.getHeader().getCommandId() + " of guest " + cmd.getGuestId() + " refused: it still runs on agent "
+            + hostId + "; stop it first"))
+        : backup(as, cmd.getSincePointId()));
+  }
+
+  private Future<CommandResult> backup(BackupGuest cmd, String basePointId) {
     String guestId = cmd.getGuestId();
     String cycleId = cmd.getHeader().getCommandId();
     Optional<GuestRef> ref = guests.ref(guestId);
@@ -86,7 +123,7 @@ public final class BackupCommandHandler implements CommandHandler {
     }
     BackupRequest request;
     try {
-      request = new BackupRequest(guestId, ref.get(), cmd.getTarget(), cycleId, "");
+      request = new BackupRequest(guestId, ref.get(), cmd.getTarget(), cycleId, basePointId);
     } catch (IllegalArgumentException e) {
       return Future.succeededFuture(failed(ErrorClass.ERROR_CLASS_PERMANENT, "invalid_guest_id",
           "backup " + cycleId + ": " + e.getMessage()));

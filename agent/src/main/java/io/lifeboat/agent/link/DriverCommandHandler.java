@@ -5,6 +5,8 @@ import io.lifeboat.agent.hypervisor.GuestRef;
 import io.lifeboat.agent.hypervisor.HypervisorDriver;
 import io.lifeboat.agent.hypervisor.HypervisorException;
 import io.lifeboat.agent.hypervisor.Registration;
+import io.lifeboat.agent.restore.MaterialisedDiskCleaner;
+import io.lifeboat.protocol.v1.DiskSpec;
 import io.lifeboat.protocol.v1.BootResult;
 import io.lifeboat.protocol.v1.CommandOutcome;
 import io.lifeboat.protocol.v1.CommandResult;
@@ -33,6 +35,7 @@ public final class DriverCommandHandler implements CommandHandler {
   private final HypervisorDriver driver;
   private final GuestDirectory guests;
   private final Runnable guestsChanged;
+  private final MaterialisedDiskCleaner diskCleaner;
 
   /**
    * Creates the handler.
@@ -54,10 +57,26 @@ public final class DriverCommandHandler implements CommandHandler {
    * @param guestsChanged called after a command changed which guests exist or run here (to report it at once)
    */
   public DriverCommandHandler(Vertx vertx, HypervisorDriver driver, GuestDirectory guests, Runnable guestsChanged) {
+    this(vertx, driver, guests, guestsChanged, null);
+  }
+
+  /**
+   * Creates the handler.
+   *
+   * @param vertx Vert.x, for boot-verification timers
+   * @param driver the host's driver
+   * @param guests the protected guests; RegisterGuest adds to them, UnregisterGuest removes what it added
+   * @param guestsChanged called after a command changed which guests exist or run here (to report it at once)
+   * @param diskCleaner deletes materialised disks for UnregisterGuest with delete_disks; null when this host has no
+   *     guest directories (such an UnregisterGuest is refused)
+   */
+  public DriverCommandHandler(Vertx vertx, HypervisorDriver driver, GuestDirectory guests, Runnable guestsChanged,
+      MaterialisedDiskCleaner diskCleaner) {
     this.vertx = vertx;
     this.driver = driver;
     this.guests = guests;
     this.guestsChanged = guestsChanged;
+    this.diskCleaner = diskCleaner;
   }
 
   @Override
@@ -109,13 +128,27 @@ public final class DriverCommandHandler implements CommandHandler {
       }
       case UNREGISTER_GUEST -> {
         String guestId = command.getUnregisterGuest().getGuestId();
+        boolean deleteDisks = command.getUnregisterGuest().getDeleteDisks();
+        if (deleteDisks && diskCleaner == null) {
+          yield Future.failedFuture(HypervisorException.permanent("unsupported", "UnregisterGuest of " + guestId
+              + " on " + driver.endpoint() + " asks to delete disks, but this agent has no store.guestDirs"));
+        }
+        List<String> disks = new java.util.ArrayList<>();
         // A transient guest leaves the hypervisor when it stops: already gone counts as unregistered.
-        yield ref(guestId).compose(ref -> driver.unregister(ref).recover(e -> e instanceof HypervisorException h
-            && h.code().equals("no_such_guest") ? Future.succeededFuture() : Future.failedFuture(e)))
+        yield ref(guestId).compose(ref -> (deleteDisks ? driver.guest(ref).map(spec -> {
+          spec.getDisksList().stream().map(DiskSpec::getPath).forEach(disks::add);
+          return null;
+        }).otherwiseEmpty() : Future.succeededFuture()).compose(v -> driver.unregister(ref)).recover(e ->
+            e instanceof HypervisorException h && h.code().equals("no_such_guest") ? Future.succeededFuture()
+                : Future.failedFuture(e)))
             .compose(v -> vertx.executeBlocking(() -> {
-          guests.forget(guestId);
-          return ok.build();
-        }, false));
+              if (deleteDisks) {
+                // Only the materialised copies inside the guest directories; never restore points.
+                diskCleaner.delete(guestId, disks);
+              }
+              guests.forget(guestId);
+              return ok.build();
+            }, false));
       }
       default -> Future.failedFuture(HypervisorException.permanent("unsupported", "unsupported command "
           + command.getPayloadCase()));
