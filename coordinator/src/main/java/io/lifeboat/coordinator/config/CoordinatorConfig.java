@@ -29,12 +29,14 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  * @param users who may log in to the REST API, by name
  * @param cluster the coordinator cluster this node belongs to, or empty for a single coordinator
  * @param agentTls TLS on the agent listener, or empty for plain TCP
+ * @param mail where notification mails go (the {@code notify} section), or empty to send none
  */
 public record CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
                                 Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
                                 Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
                                 Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users,
-                                Optional<ClusterConfig> cluster, Optional<AgentTls> agentTls) {
+                                Optional<ClusterConfig> cluster, Optional<AgentTls> agentTls,
+                                Optional<io.lifeboat.coordinator.notify.MailSettings> mail) {
 
     /** Default recovery point objective of a guest that sets none: 900 s. */
     public static final Duration DEFAULT_RPO = Duration.ofSeconds(900);
@@ -46,6 +48,16 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
         plans = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(plans));
         guests = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(guests));
         users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
+    }
+
+    /** A config that sends no notification mails. */
+    public CoordinatorConfig(String nodeId, String box, String listenHost, int listenPort, Path journalDir,
+                             Map<String, byte[]> secrets, Map<String, HostConfig> hosts, LeaseTimers timers,
+                             Map<String, RecoveryPlanDefined> plans, Map<String, GuestConfig> guests,
+                             Optional<HostPort> http, Optional<TlsFiles> httpTls, Map<String, UserConfig> users,
+                             Optional<ClusterConfig> cluster, Optional<AgentTls> agentTls) {
+        this(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans, guests, http, httpTls,
+                users, cluster, agentTls, Optional.empty());
     }
 
     /** A single coordinator with a plain-TCP agent listener. */

@@ -16,6 +16,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 import io.lifeboat.coordinator.health.LeaseTimers;
+import io.lifeboat.coordinator.notify.MailSettingsReader;
 import io.lifeboat.coordinator.state.Timestamps;
 import io.lifeboat.protocol.Addresses;
 import io.lifeboat.protocol.v1.BootCheck;
@@ -76,6 +77,10 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  *     standby: hostB
  *     plan: office
  *     rpo: 900                            # optional, seconds (default 900)
+ * notify:                                # optional: mails to the admin (failover, failback, drill, RPO, fence)
+ *   smtp: {host: mail.example.org, port: 587, startTls: required, user: lifeboat, passwordFile: smtp.pass}
+ *   from: lifeboat@example.org           # startTls: optional (default), required or disabled; user optional
+ *   to: [admin@example.org]
  * }</pre>
  */
 public final class CoordinatorConfigLoader {
@@ -105,7 +110,7 @@ public final class CoordinatorConfigLoader {
         Node root = new Node(file, "", doc);
         Path base = file.toAbsolutePath().getParent();
         root.allowOnly("nodeId", "box", "listen", "http", "journalDir", "secrets", "hosts", "timers", "plans",
-                "guests", "users", "cluster");
+                "guests", "users", "cluster", "notify");
         String nodeId = root.id("nodeId");
         String box = root.string("box");
         Node listen = root.optional("listen").orElse(new Node(file, "listen", Map.of()));
@@ -294,7 +299,8 @@ public final class CoordinatorConfigLoader {
             }
         }
         return new CoordinatorConfig(nodeId, box, listenHost, listenPort, journalDir, secrets, hosts, timers, plans,
-                guests, http, httpTls, users, cluster, agentTls);
+                guests, http, httpTls, users, cluster, agentTls,
+                root.optional("notify").map(n -> MailSettingsReader.read(n.value, file, base)));
     }
 
     private static CoordinatorConfig.AgentTls agentTls(Node t, Path base) {
