@@ -11,18 +11,18 @@ import io.lifeboat.protocol.v1.CommandHeader;
 import io.lifeboat.protocol.v1.Envelope;
 
 /** Builds command envelopes and reads or replaces the header every command payload carries. */
-final class Commands {
+public final class Commands {
 
     private Commands() {
     }
 
     /** A UUID derived from {@code name}: the same name always yields the same id, so replays are idempotent. */
-    static String stableId(String name) {
+    public static String stableId(String name) {
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /** Wraps a command payload (already holding its header) in an envelope from {@code nodeId} at {@code epoch}. */
-    static Envelope envelope(String nodeId, long epoch, Message payload) {
+    public static Envelope envelope(String nodeId, long epoch, Message payload) {
         Envelope.Builder envelope = Envelope.newBuilder().setSender(nodeId).setEpoch(epoch);
         FieldDescriptor field = payloadField(payload);
         envelope.setField(field, payload);
@@ -31,12 +31,12 @@ final class Commands {
     }
 
     /** The command id of a command envelope, or empty when the envelope carries no command. */
-    static Optional<String> commandId(Envelope envelope) {
+    public static Optional<String> commandId(Envelope envelope) {
         return payload(envelope).map(p -> header(p).getCommandId());
     }
 
     /** The same command (same command id) carried at another epoch, for a resend by a newer coordinator. */
-    static Envelope atEpoch(Envelope envelope, long epoch) {
+    public static Envelope atEpoch(Envelope envelope, long epoch) {
         Message payload = payload(envelope).orElseThrow(() -> new IllegalArgumentException(
                 "envelope " + envelope.getMessageId() + " carries no command"));
         FieldDescriptor headerField = payload.getDescriptorForType().findFieldByName("header");

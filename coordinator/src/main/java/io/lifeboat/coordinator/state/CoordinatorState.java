@@ -43,6 +43,7 @@ public final class CoordinatorState {
     private final Map<String, List<RestorePoint>> points = new TreeMap<>();
     private final Map<String, FailoverOperation> operations = new LinkedHashMap<>();
     private final Map<String, GuestBackups> backups = new TreeMap<>();
+    private final Map<String, io.lifeboat.protocol.v1.FailbackProgress> failbacks = new LinkedHashMap<>();
 
     /** Returns an independent copy, for planners that apply their own records as they decide. */
     public CoordinatorState copy() {
@@ -57,6 +58,7 @@ public final class CoordinatorState {
         points.forEach((g, list) -> copy.points.put(g, new ArrayList<>(list)));
         copy.operations.putAll(operations);
         copy.backups.putAll(backups);
+        copy.failbacks.putAll(failbacks);
         return copy;
     }
 
@@ -76,6 +78,7 @@ public final class CoordinatorState {
             case GUEST_RECOVERY_ABANDONED -> apply(record.getGuestRecoveryAbandoned());
             case BACKUP_REQUESTED -> apply(record.getBackupRequested());
             case BACKUP_FINISHED -> apply(record.getBackupFinished());
+            case FAILBACK_PROGRESS -> apply(record.getFailbackProgress());
             case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
         }
     }
@@ -171,6 +174,14 @@ public final class CoordinatorState {
         }
     }
 
+    private void apply(io.lifeboat.protocol.v1.FailbackProgress r) {
+        failbacks.put(r.getOperationId(), r);
+        GuestEntry g = guests.get(r.getGuestId());
+        if (g != null && r.getGuestState() != GuestState.GUEST_STATE_UNSPECIFIED) {
+            guests.put(r.getGuestId(), withState(g, r.getGuestState(), r.getOwnerHostId()));
+        }
+    }
+
     private void updateRecovery(String operationId, String guestId,
                                 java.util.function.UnaryOperator<GuestRecovery> change) {
         FailoverOperation op = operations.get(operationId);
@@ -253,6 +264,11 @@ public final class CoordinatorState {
         return b == null ? GuestBackups.initial(guestId) : b;
     }
 
+    /** Every failback operation's latest state, in the order they started. */
+    public List<io.lifeboat.protocol.v1.FailbackProgress> failbacks() {
+        return List.copyOf(failbacks.values());
+    }
+
     /** Number of failover operations ever started. */
     public int operationCount() {
         return operations.size();
@@ -314,6 +330,7 @@ public final class CoordinatorState {
                                 .setAt(Timestamps.of(at)))));
             }
         }
+        failbacks.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setFailbackProgress(f)));
         return out.build();
     }
 }
