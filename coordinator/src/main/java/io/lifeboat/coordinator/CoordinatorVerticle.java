@@ -90,6 +90,9 @@ public final class CoordinatorVerticle extends VerticleBase {
     private long timerId = -1;
     private boolean failed;
     private final LeaderTerm term;
+    private io.lifeboat.coordinator.notify.Notifier notifier;
+    private io.vertx.core.eventbus.MessageConsumer<Object> notifyEvents;
+    private long rpoTimerId = -1;
 
     /** Creates the verticle with the system clocks. */
     public CoordinatorVerticle(CoordinatorConfig config) {
@@ -228,6 +231,25 @@ public final class CoordinatorVerticle extends VerticleBase {
                                 config.http().get().host(), h.actualPort(), config.users().size());
                         return s;
                     });
+                }).compose(s -> startNotifier().map(s));
+    }
+
+    /** With {@code notify} configured: mails failovers (records), events, and RPO violations (every 5 s). */
+    private Future<Void> startNotifier() {
+        if (config.mail().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return io.lifeboat.coordinator.notify.Notifier.start(vertx, config.mail().get(),
+                "[coordinator node=" + config.nodeId() + "]").compose(n -> {
+                    notifier = n;
+                    rpoTimerId = vertx.setPeriodic(5_000, id -> notifier.onRpoCheck(core.state(),
+                            core.replication(wall.instant()), wall.instant()));
+                    notifyEvents = vertx.eventBus().consumer(Addresses.EVENTS, m -> {
+                        if (m.body() instanceof Envelope event) {
+                            notifier.onEvent(event, core.state());
+                        }
+                    });
+                    return notifyEvents.completion();
                 });
     }
 
@@ -236,6 +258,9 @@ public final class CoordinatorVerticle extends VerticleBase {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
+        if (rpoTimerId >= 0) {
+            vertx.cancelTimer(rpoTimerId);
+        }
         List<Future<?>> closing = new ArrayList<>();
         sessions.values().forEach(s -> closing.add(s.connection.close()));
         if (server != null) {
@@ -243,6 +268,12 @@ public final class CoordinatorVerticle extends VerticleBase {
         }
         if (http != null) {
             closing.add(http.close());
+        }
+        if (notifyEvents != null) {
+            closing.add(notifyEvents.unregister());
+        }
+        if (notifier != null) {
+            closing.add(notifier.close());
         }
         return Future.join(closing).eventually(() -> appended.eventually(() -> journalPool.executeBlocking(() -> {
             if (journal != null) {
@@ -297,6 +328,9 @@ public final class CoordinatorVerticle extends VerticleBase {
                 }
                 JournalEvents.of(record, core.state(), config.nodeId())
                         .forEach(event -> vertx.eventBus().publish(Addresses.EVENTS, event));
+                if (notifier != null) {
+                    notifier.onRecord(record, core.state());
+                }
             }
         }).onFailure(e -> {
             failed = true;
@@ -356,6 +390,10 @@ public final class CoordinatorVerticle extends VerticleBase {
                 persist(core.onEnvelope(hostId, envelope, monotonic.nanoTime(), wall.instant()));
             }
             metrics.onEnvelope(hostId, envelope);
+            if (notifier != null) {
+                // Fenced reports from agents (events on lifeboat.events reach it through its consumer).
+                notifier.onEvent(envelope, core.state());
+            }
             switch (envelope.getPayloadCase()) {
                 // Replication news from agents, for the REST API's events and progress bars.
                 case REPLICATION_STARTED, REPLICATION_PROGRESS, REPLICATION_COMMITTED, REPLICATION_FAILED ->
