@@ -242,6 +242,9 @@ public final class LabSite implements AutoCloseable {
   /** Copies the classpath, the site secret and the agent configuration into the host. */
   private void installAgent(LabHost host) {
     LabHost peer = host == primary ? standby : primary;
+    // A fresh site starts from empty agent state: a host killed at the end of an earlier site (and restarted by the
+    // lab since) still holds that site's epoch and would refuse this site's new coordinator as stale (I3).
+    host.execOk("rm", "-rf", "/var/lib/lifeboat/agent", SiteConfigs.STORE_DIR, SiteConfigs.RECOVERED_DIR);
     classpath.installInto(host);
     try {
       host.writeFile(SiteConfigs.SECRET_FILE, Files.readAllBytes(workDir.resolve("site.secret")));

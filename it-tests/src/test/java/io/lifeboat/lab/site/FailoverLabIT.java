@@ -44,6 +44,8 @@ class FailoverLabIT {
         System.out.println("[site] restore point " + points.get(0).pointId() + " after "
             + points.get(0).seenAfter().toSeconds() + " s");
 
+        assertThat(site.primary().runningGuests()).as("%s still runs on hostA once the site is linked", GUEST)
+            .contains(GUEST);
         Instant killedAt = Instant.now();
         List<SiteFailover.Outcome> outcomes = failover.killPrimaryAndAwaitFailover(Duration.ofSeconds(180));
         SiteFailover.Outcome o = outcomes.get(0);
@@ -53,6 +55,10 @@ class FailoverLabIT {
         assertThat(o.pointId()).as("the restore point the coordinator recovered from").startsWith(guest.id() + "/");
         assertThat(o.coordinatorRto()).as("RTO the coordinator recorded").isPositive().isLessThan(o.rto());
         assertThat(site.standby().runningGuests()).contains(GUEST);
+        // The failover's last step makes the transient copy persistent on the standby, which now owns the guest.
+        Awaitility.await(GUEST + " persistent on hostB").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500))
+            .until(() -> site.standby().virsh("dominfo", GUEST), info -> info.matches("(?s).*Persistent:\\s+yes.*"));
 
         // Seen through events: the standby's copy started only after the primary (and its copy) was killed.
         List<GuestLifecycleWatch.Change> standbyStarts = changes.stream()
@@ -81,6 +87,8 @@ class FailoverLabIT {
               .noneMatch(c -> c.domain().equals(GUEST) && (c.type() == DomainEventType.STARTED
                   || c.type() == DomainEventType.RESUMED));
           assertThat(site.standby().runningGuests()).contains(GUEST);
+          assertThat(site.standby().virsh("dominfo", GUEST)).as("virsh dominfo %s on hostB", GUEST)
+              .containsPattern("Persistent:\\s+yes").containsPattern("State:\\s+running");
         }
       } catch (AssertionError | RuntimeException e) {
         System.out.println("coordinator: " + failover.describe(safeState(site)));
