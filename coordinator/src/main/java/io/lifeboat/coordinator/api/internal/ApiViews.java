@@ -99,7 +99,8 @@ public final class ApiViews {
                     .put("rpoExceeded", r.atRisk(now))
                     .put("backupInFlight", r.inFlightCommandId().isPresent())
                     .put("nextBackupInSeconds", r.nextBackupAt()
-                            .map(at -> Math.max(0, seconds(Duration.between(now, at)))).orElse(null))
+                            // A guest due since Instant.MIN (no point yet) is due now: 0, not an overflow (HTTP 500).
+                            .map(at -> at.isAfter(now) ? seconds(Duration.between(now, at)) : 0.0).orElse(null))
                     .put("replicationBlockedReason", r.blockedReason().orElse(null))
                     .put("consecutiveBackupFailures", r.consecutiveFailures())
                     .put("lastBackupFailure", r.lastFailure().orElse(null));
