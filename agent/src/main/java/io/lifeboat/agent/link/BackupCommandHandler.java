@@ -23,9 +23,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs BackupGuest and ReverseReplicate (failback) commands as {@link BackupCycle}s, at most one per guest at a time (a second one for a guest whose
- * cycle still runs fails with code {@code backup_in_progress}), and Cancel commands against a running cycle. The
- * cycle's id is the command id; the result carries the committed restore point.
+ * Runs BackupGuest and ReverseReplicate (failback) commands as {@link BackupCycle}s, at most one per guest at a time
+ * (a second one for a guest whose cycle still runs fails with code {@code backup_in_progress}), and Cancel commands
+ * against a running cycle. The cycle's id is the command id; the result carries the committed restore point.
  */
 public final class BackupCommandHandler implements CommandHandler {
   private static final Set<Envelope.PayloadCase> SUPPORTED = Set.of(Envelope.PayloadCase.BACKUP_GUEST,

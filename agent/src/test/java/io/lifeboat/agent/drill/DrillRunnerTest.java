@@ -7,6 +7,11 @@ import io.lifeboat.agent.hypervisor.GuestRef;
 import io.lifeboat.agent.hypervisor.Registration;
 import io.lifeboat.agent.hypervisor.libvirt.LibvirtDriver;
 import io.lifeboat.agent.hypervisor.libvirt.LocalHostFiles;
+import io.lifeboat.agent.link.DrillCommandHandler;
+import io.lifeboat.protocol.v1.CommandOutcome;
+import io.lifeboat.protocol.v1.CommandResult;
+import io.lifeboat.protocol.v1.DrillTeardown;
+import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.agent.restore.RestorePointMaterialiser;
 import io.lifeboat.protocol.v1.DiskBus;
 import io.lifeboat.protocol.v1.DiskFormat;
@@ -159,6 +164,18 @@ class DrillRunnerTest {
     assertThat(outcome.result().getPassed()).isFalse();
     assertThat(guests.resolve(".drills").resolve(drillId)).doesNotExist();
     assertThat(get(driver.inventory())).noneMatch(g -> g.getName().startsWith("drill-"));
+
+    // Over the wire: the command fails, and still carries the drill's detail for the report.
+    CommandResult wire = get(new DrillCommandHandler("hostB", runner).handle(Envelope.newBuilder()
+        .setDrillBoot(drill(UUID.randomUUID().toString(), 5)).build()));
+    assertThat(wire.getOutcome()).isEqualTo(CommandOutcome.COMMAND_OUTCOME_FAILED);
+    assertThat(wire.getFailure().getCode()).isEqualTo("point_unusable");
+    assertThat(wire.getDrillBoot().getPointId()).isEqualTo(pointId);
+    assertThat(wire.getDrillBoot().getPassed()).isFalse();
+    CommandResult teardown = get(new DrillCommandHandler("hostB", runner).handle(Envelope.newBuilder()
+        .setDrillTeardown(DrillTeardown.newBuilder().setDrillId(drillId)).build()));
+    assertThat(teardown.getOutcome()).isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+    assertThat(teardown.getDrillTeardown().getNothingLeft()).isTrue();
   }
 
   @Test
