@@ -82,20 +82,20 @@ class AgentLinkTlsTest {
   void agentWithItsClientCertificateSaysHelloAndHeartbeatsOverTls() throws Exception {
     AgentLink link = startAgent(new LinkSettings.TlsSettings(pki.resolve("agent.pem"), pki.resolve("agent.key"),
         pki.resolve("ca.pem")));
-    await().atMost(5, TimeUnit.SECONDS).until(() -> coordinator.received(Envelope.PayloadCase.HEARTBEAT).size() >= 3);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> coordinator.received(Envelope.PayloadCase.HEARTBEAT).size() >= 3);
     Envelope hello = coordinator.received.get(0);
     assertThat(hello.getPayloadCase()).isEqualTo(Envelope.PayloadCase.HELLO);
     assertThat(hello.getHello().getSenderId()).isEqualTo("hostP");
     assertThat(SECRET.verify(hello.getHello())).isTrue();
     assertThat(coordinator.clientSubjects).containsOnly("CN=hostP");
     assertThat(coordinator.received(Envelope.PayloadCase.LEASE_RENEW)).isNotEmpty();
-    await().atMost(5, TimeUnit.SECONDS).until(() -> link.links().get(0).isOpen());
+    await().atMost(30, TimeUnit.SECONDS).until(() -> link.links().get(0).isOpen());
   }
 
   @Test
   void agentWithoutClientCertificateIsRefusedAtTheHandshake() throws Exception {
     AgentLink link = startAgent(new LinkSettings.TlsSettings(null, null, pki.resolve("ca.pem")));
-    await().atMost(5, TimeUnit.SECONDS).until(() -> !coordinator.handshakeErrors.isEmpty());
+    await().atMost(30, TimeUnit.SECONDS).until(() -> !coordinator.handshakeErrors.isEmpty());
     await().during(1, TimeUnit.SECONDS).atMost(2, TimeUnit.SECONDS)
         .until(() -> coordinator.received.isEmpty() && !link.links().get(0).isOpen());
     assertThat(coordinator.clientSubjects).isEmpty();
@@ -107,12 +107,12 @@ class AgentLinkTlsTest {
   void agentThatDoesNotTrustTheCoordinatorCertificateRefusesIt() throws Exception {
     AgentLink link = startAgent(new LinkSettings.TlsSettings(pki.resolve("agent.pem"), pki.resolve("agent.key"),
         pki.resolve("rogue-ca.pem")));
-    await().atMost(5, TimeUnit.SECONDS).until(() -> !link.links().get(0).lastError().isEmpty());
+    await().atMost(30, TimeUnit.SECONDS).until(() -> !link.links().get(0).lastError().isEmpty());
     await().during(1, TimeUnit.SECONDS).atMost(2, TimeUnit.SECONDS)
         .until(() -> coordinator.received.isEmpty() && !link.links().get(0).isOpen());
     assertThat(coordinator.clientSubjects).isEmpty();
     assertThat(link.links().get(0).lastError()).startsWith("connect failed: ").contains("PKIX path building failed");
-    await().atMost(5, TimeUnit.SECONDS).until(() -> coordinator.handshakeErrors.stream()
+    await().atMost(30, TimeUnit.SECONDS).until(() -> coordinator.handshakeErrors.stream()
         .anyMatch(e -> String.valueOf(e.getMessage()).contains("certificate_unknown")));
   }
 
@@ -228,6 +228,6 @@ class AgentLinkTlsTest {
   }
 
   static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

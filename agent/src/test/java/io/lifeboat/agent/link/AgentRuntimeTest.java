@@ -56,6 +56,7 @@ class AgentRuntimeTest {
       await().atMost(10, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
           .anyMatch(h -> h.getHeartbeat().getRunningGuestIdsList().contains("guest-1")));
       assertThat(Files.readString(dir.resolve("state/epoch"))).isEqualTo("epoch=4\n");
+      await().atMost(30, TimeUnit.SECONDS).until(() -> !c1.received(Envelope.PayloadCase.INVENTORY).isEmpty());
       var inventory = c1.received(Envelope.PayloadCase.INVENTORY).get(0).getInventory();
       assertThat(inventory.getHostId()).isEqualTo("hostA");
       assertThat(inventory.getFacts().getHostId()).isEqualTo("hostA");
