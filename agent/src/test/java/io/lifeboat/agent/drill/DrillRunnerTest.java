@@ -121,6 +121,12 @@ class DrillRunnerTest {
     assertThat(qemuImgInfo(overlay)).contains("\"backing-filename\": \"" + drillDir.resolve("base-0.vmdk") + "\"")
         .contains("\"backing-filename-format\": \"vmdk\"");
     assertThat(drillDir.resolve("base-0.vmdk")).isReadable();
+    Process compare = new ProcessBuilder("qemu-img", "compare", "-f", "qcow2", "-F", "raw", overlay.toString(),
+        dir.resolve("mail-0.img").toString()).redirectErrorStream(true).start();
+    String verdict = new String(compare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(compare.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(compare.exitValue()).as("qemu-img compare: %s", verdict).isZero();
+    assertThat(verdict).contains("Images are identical");
     assertThat(Files.getPosixFilePermissions(drillDir.resolve("base-0.vmdk"))).noneMatch(p -> p.name()
         .endsWith("_WRITE"));
     assertThat(get(driver.inventory())).noneMatch(g -> g.getGuestId().equals(GUEST_ID));
