@@ -234,7 +234,10 @@ public final class FailbackPlanner {
         RecoveryPlanDefined plan = state.plan(guest.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
         String dir = (plan.getDestinationDir().isEmpty() ? "/var/lib/lifeboat/guests" : plan.getDestinationDir())
                 + "/" + guest.guestId();
-        return new PlacementTarget(facts, Map.of(), dir);
+        // Back home the guest joins the networks it was protected on: each maps to itself.
+        Map<String, String> networks = new java.util.TreeMap<>();
+        guest.spec().getNicsList().forEach(n -> networks.put(n.getNetwork(), n.getNetwork()));
+        return new PlacementTarget(facts, networks, dir);
     }
 
     /** One decision in the making: records are applied to a private copy of the state as they are emitted. */
@@ -318,7 +321,7 @@ public final class FailbackPlanner {
         }
 
         private void succeeded(FailbackProgress p, CommandResult result) {
-            FailbackProgress.Builder next = p.toBuilder().clearFailure();
+            FailbackProgress.Builder next = rollingBack(p.getPhase()) ? p.toBuilder() : p.toBuilder().clearFailure();
             switch (p.getPhase()) {
                 case FAILBACK_PHASE_KEEP_PRIMARY_STATE -> {
                     next.setKeptPointId(result.hasBackup() ? result.getBackup().getPointId() : "");
