@@ -65,6 +65,7 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  *     target: hostB
  *     destinationDir: /var/lib/lifeboat/guests   # default; must be inside the target agent's store.guestDirs
  *     networks: {"VM Network": br0}
+ *     drill: {cron: "0 3 * * 0", isolatedNetwork: ""}   # optional: DR drills by cron (UTC); "" = no NIC
  *     guests:
  *       - id: 7f1c8d2e-0000-4000-8000-000000000001
  *         group: 0
@@ -235,7 +236,7 @@ public final class CoordinatorConfigLoader {
 
         Map<String, RecoveryPlanDefined> plans = new LinkedHashMap<>();
         for (Node p : root.optional("plans").map(Node::list).orElse(List.of())) {
-            p.allowOnly("name", "target", "destinationDir", "networks", "guests");
+            p.allowOnly("name", "target", "destinationDir", "networks", "guests", "drill");
             String name = p.id("name");
             String target = p.string("target");
             if (!hosts.containsKey(target)) {
@@ -246,6 +247,19 @@ public final class CoordinatorConfigLoader {
                             .orElse(DEFAULT_DESTINATION_DIR));
             p.optional("networks").ifPresent(n -> n.keys().forEach(k -> plan.putNetworkMap(k,
                     n.required(k).asString())));
+            p.optional("drill").ifPresent(drillNode -> {
+                drillNode.allowOnly("cron", "isolatedNetwork");
+                String cron = drillNode.optional("cron").map(Node::asString).orElse("");
+                if (!cron.isBlank()) {
+                    try {
+                        io.lifeboat.coordinator.drill.CronSchedule.parse(cron);
+                    } catch (IllegalArgumentException e) {
+                        throw drillNode.error("cron", e.getMessage());
+                    }
+                }
+                plan.setDrill(io.lifeboat.protocol.v1.DrillSchedule.newBuilder().setCron(cron.trim())
+                        .setIsolatedNetwork(drillNode.optional("isolatedNetwork").map(Node::asString).orElse("")));
+            });
             for (Node g : p.optional("guests").map(Node::list).orElse(List.of())) {
                 g.allowOnly("id", "group", "startDelaySeconds", "boot");
                 PlanEntry.Builder entry = PlanEntry.newBuilder().setGuestId(g.string("id"))

@@ -81,6 +81,21 @@ public final class JournalEvents {
                                 .setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned").build())
                         .setWillRetry(false)).build());
             }
+            case DRILL_BEGUN -> {
+                return List.of(envelope.setDrillStarted(record.getDrillBegun().getStarted()).build());
+            }
+            case DRILL_COMMAND_SENT -> {
+                var c = record.getDrillCommandSent();
+                return List.of(envelope.setDrillStep(io.lifeboat.protocol.v1.DrillStep.newBuilder()
+                        .setDrillId(c.getDrillId()).setGuestId(c.getGuestId())
+                        .setStep(c.getCommand().hasDrillBoot() ? io.lifeboat.protocol.v1.DrillStepKind.DRILL_STEP_KIND_BOOT
+                                : io.lifeboat.protocol.v1.DrillStepKind.DRILL_STEP_KIND_TEARDOWN)
+                        .setStatus(io.lifeboat.protocol.v1.StepStatus.STEP_STATUS_STARTED)).build());
+            }
+            case DRILL_ENDED -> {
+                // A failed drill (success false) is what notifications react to.
+                return List.of(envelope.setDrillReport(record.getDrillEnded().getReport()).build());
+            }
             default -> {
                 return List.of();
             }
