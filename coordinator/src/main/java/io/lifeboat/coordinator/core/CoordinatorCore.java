@@ -64,6 +64,7 @@ public final class CoordinatorCore {
     private final Map<String, String> probeTargets = new HashMap<>();
     private final ReplicationScheduler replication;
     private Map<String, HostEndpoints> endpoints = Map.of();
+    private io.lifeboat.coordinator.failback.FailbackPlanner failback;
     private List<GuestProtection> protections = List.of();
     private long probeCount;
     private long replyCount;
@@ -89,6 +90,8 @@ public final class CoordinatorCore {
                 timers.suspectAfterNanos());
         this.leases = new LeaseTable(timers, placement, tracker);
         this.replication = new ReplicationScheduler(nodeId, ReplicationScheduler.Settings.defaults());
+        this.failback = new io.lifeboat.coordinator.failback.FailbackPlanner(nodeId, engine, Map.of(),
+                io.lifeboat.coordinator.failback.FailbackPlanner.Settings.defaults());
         for (String host : this.hostIds) {
             leases.registerHost(host, canFence(state.hostFacts(host).orElse(null)));
         }
@@ -161,6 +164,8 @@ public final class CoordinatorCore {
         Map<String, java.time.Duration> rpos = new HashMap<>();
         protections.forEach(p -> rpos.put(p.guestId(), p.rpo()));
         replication.configure(rpos, stores);
+        failback = new io.lifeboat.coordinator.failback.FailbackPlanner(nodeId, engine, stores,
+                io.lifeboat.coordinator.failback.FailbackPlanner.Settings.defaults());
         Out out = new Out();
         for (RecoveryPlanDefined plan : plans) {
             if (!state.plan(plan.getName()).map(plan::equals).orElse(false)) {
@@ -179,6 +184,7 @@ public final class CoordinatorCore {
         out.record(JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder().setEpoch(state.epoch() + 1)
                 .setNodeId(nodeId)).build());
         out.decision(planner.plan(state, new PlannerInput.Resumed(wall)));
+        out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Resumed(wall)));
         return out.build();
     }
 
@@ -248,6 +254,9 @@ public final class CoordinatorCore {
                             .getHypervisorApiAnswered(), result.hasProbe() && result.getProbe().getSshAnswered());
                 } else if (replication.owns(state, result.getCommandId())) {
                     out.decision(replication.onResult(state, result, wall));
+                } else if (io.lifeboat.coordinator.failback.FailbackPlanner.owns(state, result.getCommandId())) {
+                    out.decision(failback.plan(state,
+                            new io.lifeboat.coordinator.failback.FailbackInput.CommandFinished(result, wall)));
                 } else {
                     out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
                 }
@@ -288,6 +297,9 @@ public final class CoordinatorCore {
                 .build();
         if (replication.owns(state, id)) {
             out.decision(replication.onResult(state, result, wall));
+        } else if (!retriable && io.lifeboat.coordinator.failback.FailbackPlanner.owns(state, id)) {
+            out.decision(failback.plan(state,
+                    new io.lifeboat.coordinator.failback.FailbackInput.CommandFinished(result, wall)));
         } else if (!retriable) {
             out.decision(planner.plan(state, new PlannerInput.CommandFinished(result, wall)));
         }
@@ -377,6 +389,30 @@ public final class CoordinatorCore {
     }
 
     /**
+     * An admin asks to fail guest {@code guestId} back to its primary: it starts (journal records first) unless a
+     * precondition is unmet, which the conflict names.
+     *
+     * @param runningOnPrimary the guests the primary's agent last reported running
+     */
+    public ManualFailover failbackGuest(String guestId, String user, Set<String> runningOnPrimary, Instant wall) {
+        var refusal = failback.check(state, guestId, runningOnPrimary);
+        if (refusal.isPresent()) {
+            return ManualFailover.refused(refusal.get().message());
+        }
+        Out out = new Out();
+        Decision decision = failback.plan(state,
+                new io.lifeboat.coordinator.failback.FailbackInput.Start(guestId, user, runningOnPrimary, wall));
+        out.decision(decision);
+        String operationId = decision.records().stream().filter(JournalRecord::hasFailbackProgress).findFirst()
+                .map(r -> r.getFailbackProgress().getOperationId()).orElse(null);
+        if (operationId == null) {
+            return ManualFailover.refused("guest " + guestId + ": no failback could be started (asked by " + user
+                    + ")");
+        }
+        return new ManualFailover(out.build(), java.util.Optional.of(operationId), java.util.Optional.empty());
+    }
+
+    /**
      * The compatibility verdict of every protected guest against its standby's latest facts and its plan, computed
      * now, so that it follows every change of facts.
      */
@@ -430,6 +466,7 @@ public final class CoordinatorCore {
         }
         if (tickCount++ % 10 == 0) {
             out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
+            out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
             out.decision(replication.tick(state, this::whyNotReady, wall));
         }
         return out.build();
@@ -443,6 +480,7 @@ public final class CoordinatorCore {
         Out out = new Out();
         if (hostIds.contains(hostId)) {
             out.commands.addAll(planner.outstanding(state, hostId));
+            out.commands.addAll(failback.outstanding(state, hostId));
             out.commands.addAll(replication.resend(state, hostId));
         }
         return out.build();

@@ -198,6 +198,12 @@ public final class FailbackPlanner {
         return out;
     }
 
+    /** Whether {@code commandId} is the outstanding command of an unfinished failback. */
+    public static boolean owns(CoordinatorState state, String commandId) {
+        return state.failbacks().stream().anyMatch(p -> waiting(p)
+                && Commands.commandId(p.getCommand()).orElse("").equals(commandId));
+    }
+
     /** The operation id the next failback started in {@code state} gets. */
     public static String nextOperationId(CoordinatorState state, String guestId) {
         return "failback-" + (state.failbacks().size() + 1) + "-" + guestId;
