@@ -90,7 +90,7 @@ class CoordinatorConfigLoaderTest {
         Path file = SiteConfigs.write(dir, "nas", "colour: blue\n");
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(file)).isInstanceOf(ConfigException.class)
                 .hasMessage(file + ": colour: unknown key (allowed: nodeId, box, listen, http, journalDir, secrets, "
-                        + "hosts, timers, plans, guests, users, cluster)");
+                        + "hosts, timers, plans, guests, users, cluster, notify)");
         Path timers = SiteConfigs.write(dir, "nas", "timers:\n  fenceDeadlineSeconds: 9\n");
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(timers))
                 .hasMessageStartingWith(timers + ": timers: timers: agent fence deadline 9.000 s must be shorter "
