@@ -63,6 +63,8 @@ public final class CoordinatorCore {
     private final Set<String> hostIds;
     private final Map<String, String> probeTargets = new HashMap<>();
     private final ReplicationScheduler replication;
+    private final io.lifeboat.coordinator.drill.DrillPlanner drills;
+    private Instant lastDrillCheck;
     private Map<String, HostEndpoints> endpoints = Map.of();
     private io.lifeboat.coordinator.failback.FailbackPlanner failback;
     private List<GuestProtection> protections = List.of();
@@ -90,6 +92,7 @@ public final class CoordinatorCore {
                 timers.suspectAfterNanos());
         this.leases = new LeaseTable(timers, placement, tracker);
         this.replication = new ReplicationScheduler(nodeId, ReplicationScheduler.Settings.defaults());
+        this.drills = new io.lifeboat.coordinator.drill.DrillPlanner(nodeId);
         this.failback = new io.lifeboat.coordinator.failback.FailbackPlanner(nodeId, engine, Map.of(),
                 io.lifeboat.coordinator.failback.FailbackPlanner.Settings.defaults());
         for (String host : this.hostIds) {
@@ -254,6 +257,10 @@ public final class CoordinatorCore {
                             .getHypervisorApiAnswered(), result.hasProbe() && result.getProbe().getSshAnswered());
                 } else if (replication.owns(state, result.getCommandId())) {
                     out.decision(replication.onResult(state, result, wall));
+                } else if (drills.planOf(result.getCommandId()).isPresent()) {
+                    String plan = drills.planOf(result.getCommandId()).orElseThrow();
+                    out.decision(drills.onResult(result, state.plan(plan).orElseThrow(),
+                            new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));
                 } else if (io.lifeboat.coordinator.failback.FailbackPlanner.owns(state, result.getCommandId())) {
                     out.decision(failback.plan(state,
                             new io.lifeboat.coordinator.failback.FailbackInput.CommandFinished(result, wall)));
@@ -468,6 +475,7 @@ public final class CoordinatorCore {
             out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
             out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
             out.decision(replication.tick(state, this::whyNotReady, wall));
+            drillTick(wall, out);
         }
         return out.build();
     }
@@ -482,8 +490,48 @@ public final class CoordinatorCore {
             out.commands.addAll(planner.outstanding(state, hostId));
             out.commands.addAll(failback.outstanding(state, hostId));
             out.commands.addAll(replication.resend(state, hostId));
+            out.commands.addAll(drills.resend(hostId, state.epoch()));
         }
         return out.build();
+    }
+
+    /** The drills: running ones and the history replayed from the journal (read-only use: REST). */
+    public io.lifeboat.coordinator.drill.DrillPlanner drills() {
+        return drills;
+    }
+
+    /**
+     * Starts a DR drill of {@code plan} with id {@code drillId} for {@code user} (or the scheduler).
+     *
+     * @throws IllegalArgumentException when the plan is unknown
+     * @throws io.lifeboat.coordinator.drill.DrillConflictException when a drill of the plan still runs
+     */
+    public CoreOutput startDrill(String plan, String user, String drillId, Instant wall) {
+        RecoveryPlanDefined defined = state.plan(plan).orElseThrow(() -> new IllegalArgumentException(
+                "plan '" + plan + "' is not a recovery plan of this coordinator"));
+        Out out = new Out();
+        out.decision(drills.start(drillId, defined, defined.getDrill().getIsolatedNetwork(), user,
+                new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));
+        return out.build();
+    }
+
+    private void drillTick(Instant wall, Out out) {
+        Map<String, RecoveryPlanDefined> plans = new HashMap<>();
+        state.guests().values().forEach(g -> state.plan(g.plan()).ifPresent(p -> plans.put(p.getName(), p)));
+        drills.runningDrills().forEach(b -> state.plan(b.getStarted().getPlan())
+                .ifPresent(p -> plans.put(p.getName(), p)));
+        out.decision(drills.tick(plans, new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));
+        if (lastDrillCheck != null) {
+            for (RecoveryPlanDefined plan : io.lifeboat.coordinator.drill.DrillScheduler.due(plans.values(),
+                    lastDrillCheck, wall)) {
+                if (drills.runningDrill(plan.getName()).isEmpty()) {
+                    out.decision(drills.start(java.util.UUID.randomUUID().toString(), plan,
+                            plan.getDrill().getIsolatedNetwork(), io.lifeboat.coordinator.drill.DrillPlanner.SCHEDULER,
+                            new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));
+                }
+            }
+        }
+        lastDrillCheck = wall;
     }
 
     /** Where each protected guest's replication stands at {@code wall}, by guest id. */

@@ -104,6 +104,12 @@ public final class DrillPlanner {
         return running.values().stream().map(r -> r.begun).toList();
     }
 
+    /** The plan of the running drill that sent command {@code commandId}, if any. */
+    public Optional<String> planOf(String commandId) {
+        return running.entrySet().stream().filter(e -> e.getValue().pending != null
+                && commandId(e.getValue().pending.getCommand()).equals(commandId)).map(Map.Entry::getKey).findFirst();
+    }
+
     /** Finished drills' reports, oldest first. */
     public List<DrillReport> reports() {
         return List.copyOf(finished);
