@@ -170,15 +170,25 @@ public final class RestApi {
                 wall.instant()).ifPresentOrElse(p -> json(ctx, 200, new JsonObject()
                         .put("guestId", ctx.pathParam("guestId")).put("points", p)), () -> unknownGuest(ctx)));
         add(router, HttpMethod.POST, "/guests/:guestId/failover", this::failover);
+        add(router, HttpMethod.POST, "/guests/:guestId/failback", this::failback);
         add(router, HttpMethod.POST, "/guests/:guestId/restore", this::restore);
         add(router, HttpMethod.GET, "/events", this::eventPage);
         add(router, HttpMethod.GET, "/events/stream", this::eventStream);
         add(router, HttpMethod.GET, "/plans", ctx -> json(ctx, 200, new JsonObject()
                 .put("plans", views.plans(config.plans()))));
-        add(router, HttpMethod.GET, "/drills", ctx -> json(ctx, 200, new JsonObject().put("drills", new JsonArray())));
-        add(router, HttpMethod.GET, "/drills/:drillId", ctx -> Problems.notFound(ctx, "drill '"
-                + ctx.pathParam("drillId") + "' does not exist (no drill has run on coordinator " + config.nodeId()
-                + ")"));
+        add(router, HttpMethod.GET, "/drills", ctx -> {
+            JsonArray drills = new JsonArray();
+            List<io.lifeboat.protocol.v1.DrillReport> reports = new ArrayList<>(core.drills().reports());
+            java.util.Collections.reverse(reports);
+            reports.forEach(r -> drills.add(io.lifeboat.coordinator.drill.DrillReportView.summary(r)));
+            JsonArray runningDrills = new JsonArray();
+            core.drills().runningDrills().forEach(b -> runningDrills.add(new JsonObject()
+                    .put("drillId", b.getStarted().getDrillId()).put("plan", b.getStarted().getPlan())
+                    .put("startedBy", b.getStarted().getStartedBy())));
+            json(ctx, 200, new JsonObject().put("drills", drills).put("running", runningDrills));
+        });
+        add(router, HttpMethod.POST, "/drills", this::drill);
+        add(router, HttpMethod.GET, "/drills/:drillId", this::drillReport);
         add(router, HttpMethod.GET, "/status", ctx -> json(ctx, 200,
                 io.lifeboat.coordinator.http.StatusView.render(core, wall.instant())));
         router.route(BASE + "/*").handler(ctx -> Problems.notFound(ctx, "no route " + ctx.request().method() + " "
@@ -354,6 +364,71 @@ public final class RestApi {
         return Optional.empty();
     }
 
+    private void drillReport(RoutingContext ctx) {
+        String drillId = ctx.pathParam("drillId");
+        Optional<io.lifeboat.protocol.v1.DrillReport> report = core.drills().reports().stream()
+                .filter(r -> r.getDrillId().equals(drillId)).findFirst();
+        if (report.isEmpty()) {
+            boolean running = core.drills().runningDrills().stream()
+                    .anyMatch(b -> b.getStarted().getDrillId().equals(drillId));
+            Problems.notFound(ctx, "drill '" + drillId + "' " + (running ? "is still running" : "does not exist")
+                    + " on coordinator " + config.nodeId());
+            return;
+        }
+        io.lifeboat.coordinator.drill.DrillReportView.GuestNames names = id -> core.state().guest(id)
+                .map(g -> g.spec().getName()).filter(n -> !n.isEmpty()).orElse(id);
+        String accept = ctx.request().getHeader("Accept");
+        if ("html".equals(ctx.request().getParam("format")) || (accept != null && accept.contains("text/html"))) {
+            ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
+                    .putHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+                    .end(io.lifeboat.coordinator.drill.DrillReportView.html(report.get(),
+                            core.drills().guestDetails(drillId), names));
+            return;
+        }
+        json(ctx, 200, io.lifeboat.coordinator.drill.DrillReportView.json(report.get(),
+                core.drills().guestDetails(drillId), names));
+    }
+
+    private void drill(RoutingContext ctx) {
+        Optional<SessionStore.Session> s = admin(ctx, "drill", "");
+        if (s.isEmpty()) {
+            return;
+        }
+        Optional<JsonObject> body = jsonBody(ctx);
+        if (body.isEmpty()) {
+            return;
+        }
+        Object plan = body.get().getValue("plan");
+        if (!(plan instanceof String planName) || planName.isEmpty()) {
+            Problems.badRequest(ctx, "field 'plan' must name a recovery plan, got " + plan);
+            return;
+        }
+        String user = s.get().user();
+        if (core.state().plan(planName).isEmpty()) {
+            Problems.notFound(ctx, "plan '" + planName + "' is not a recovery plan of coordinator " + config.nodeId());
+            return;
+        }
+        String drillId = java.util.UUID.randomUUID().toString();
+        CoreOutput output;
+        try {
+            output = core.startDrill(planName, user, drillId, wall.instant());
+        } catch (io.lifeboat.coordinator.drill.DrillConflictException e) {
+            audit(user, "drill", planName, "", false, e.getMessage(), address(ctx));
+            Problems.conflict(ctx, e.getMessage());
+            return;
+        }
+        journal.apply(output).onComplete(ar -> {
+            if (ar.failed()) {
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
+                        + ": drill of plan " + planName + " could not be journaled: " + ar.cause().getMessage());
+                return;
+            }
+            audit(user, "drill", planName, drillId, true, "", address(ctx));
+            ctx.response().putHeader("Location", BASE + "/drills/" + drillId);
+            json(ctx, 202, new JsonObject().put("drillId", drillId).put("plan", planName));
+        });
+    }
+
     private void failover(RoutingContext ctx) {
         String guestId = ctx.pathParam("guestId");
         Optional<SessionStore.Session> s = admin(ctx, "failover", guestId);
@@ -397,6 +472,37 @@ public final class RestApi {
             ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
             json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
                     .put("state", "FAILING_OVER"));
+        });
+    }
+
+    private void failback(RoutingContext ctx) {
+        String guestId = ctx.pathParam("guestId");
+        Optional<SessionStore.Session> s = admin(ctx, "failback", guestId);
+        if (s.isEmpty()) {
+            return;
+        }
+        if (core.state().guest(guestId).isEmpty()) {
+            unknownGuest(ctx);
+            return;
+        }
+        String user = s.get().user();
+        ManualFailover result = core.failbackGuest(guestId, user, wall.instant());
+        if (result.conflict().isPresent()) {
+            audit(user, "failback", guestId, "", false, result.conflict().get(), address(ctx));
+            Problems.conflict(ctx, result.conflict().get());
+            return;
+        }
+        String operationId = result.operationId().orElseThrow();
+        journal.apply(result.output()).onComplete(ar -> {
+            if (ar.failed()) {
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
+                        + ": failback of " + guestId + " could not be journaled: " + ar.cause().getMessage());
+                return;
+            }
+            audit(user, "failback", guestId, operationId, true, "", address(ctx));
+            ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
+            json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
+                    .put("state", "FAILING_BACK"));
         });
     }
 

@@ -67,6 +67,7 @@ public final class CoordinatorCore {
     private Instant lastDrillCheck;
     private Map<String, HostEndpoints> endpoints = Map.of();
     private io.lifeboat.coordinator.failback.FailbackPlanner failback;
+    private final Map<String, Set<String>> runningGuests = new HashMap<>();
     private List<GuestProtection> protections = List.of();
     private long probeCount;
     private long replyCount;
@@ -200,6 +201,7 @@ public final class CoordinatorCore {
         switch (envelope.getPayloadCase()) {
             case LEASE_RENEW -> {
                 tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                runningGuests.put(hostId, Set.copyOf(envelope.getLeaseRenew().getRunningGuestIdsList()));
                 out.replies.add(new OutboundCommand(hostId, Envelope.newBuilder()
                         .setMessageId(nodeId + "-grant-" + state.epoch() + "-" + (++replyCount)).setSender(nodeId)
                         .setEpoch(state.epoch()).setInReplyTo(envelope.getMessageId())
@@ -393,6 +395,12 @@ public final class CoordinatorCore {
                     + ")");
         }
         return new ManualFailover(out.build(), java.util.Optional.of(operationId), java.util.Optional.empty());
+    }
+
+    /** Fails {@code guestId} back, judging "no copy runs on the primary" by the primary's latest lease renewal. */
+    public ManualFailover failbackGuest(String guestId, String user, Instant wall) {
+        String primary = state.guest(guestId).map(g -> g.primaryHostId()).orElse("");
+        return failbackGuest(guestId, user, runningGuests.getOrDefault(primary, Set.of()), wall);
     }
 
     /**
