@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import io.lifeboat.agent.cli.AgentCommand;
 import io.lifeboat.coordinator.cli.CoordinatorCommand;
 import io.lifeboat.coordinator.client.EventsCommand;
+import io.lifeboat.coordinator.client.FailbackCommand;
 import io.lifeboat.coordinator.client.FailoverCommand;
 import io.lifeboat.coordinator.client.StatusCommand;
 import io.lifeboat.lab.cli.BenchFailoverCommand;
@@ -133,8 +134,7 @@ public final class Lifeboat implements Callable<Integer> {
                     new Subcommand("status", new StatusCommand()),
                     new Subcommand("events", new EventsCommand()),
                     new Subcommand("failover", new FailoverCommand()),
-                    new Subcommand("failback", NotBuilt.of("failback", "Fail a guest back to its primary.",
-                            "issue #8 (failback)")),
+                    new Subcommand("failback", new FailbackCommand()),
                     new Subcommand("restore", NotBuilt.of("restore", "Restore a guest to a restore point.",
                             "issue #7 (REST and CLI)")),
                     new Subcommand("drill", NotBuilt.of("drill", "Run a DR drill: run PLAN.",
