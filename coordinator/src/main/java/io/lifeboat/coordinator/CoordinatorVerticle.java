@@ -196,6 +196,7 @@ public final class CoordinatorVerticle extends VerticleBase {
                     FailoverPlanner.Settings.defaults());
             core = new CoordinatorCore(config.nodeId(), config.timers(), config.placement(),
                     Set.copyOf(config.hostIds()), planner, state, monotonic.nanoTime());
+            replayDrills(journal);
             List<GuestProtection> protections = config.guests().values().stream()
                     .map(g -> new GuestProtection(g.guestId(), g.name(), g.primaryHostId(), g.standbyHostId(),
                             g.plan(), g.rpo())).toList();
@@ -294,6 +295,22 @@ public final class CoordinatorVerticle extends VerticleBase {
     }
 
     /** Sends replies now; journals records on the worker pool, in order; sends commands once they are durable. */
+    /** Rebuilds the running drills and the drill history from the journal (its snapshot, then its records). */
+    private void replayDrills(Journal opened) {
+        try {
+            if (opened.replay().snapshot().isPresent()) {
+                CoordinatorSnapshot.parseFrom(opened.replay().snapshot().get().state()).getRecordsList()
+                        .forEach(core.drills()::apply);
+            }
+            for (byte[] bytes : opened.replay().records()) {
+                core.drills().apply(JournalRecord.parseFrom(bytes));
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("journal " + config.journalDir() + ": drill records unreadable: "
+                    + e.getMessage(), e);
+        }
+    }
+
     private void persist(CoreOutput out) {
         out.replies().forEach(this::send);
         if (out.records().isEmpty()) {
