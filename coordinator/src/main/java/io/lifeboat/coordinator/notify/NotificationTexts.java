@@ -48,7 +48,8 @@ public final class NotificationTexts {
         if (s.getStatus() == StepStatus.STEP_STATUS_FAILED) {
             return Optional.of(new Notification("failback", "[lifeboat] " + name + " failback ROLLED BACK, still on "
                     + s.getStandbyHostId(), "The failback of guest " + name + " (id " + s.getGuestId() + ") to "
-                    + s.getPrimaryHostId() + " failed at step " + step(s.getStep()) + " and was rolled back: the "
+                    + s.getPrimaryHostId() + (s.getStep() == FailbackStepKind.FAILBACK_STEP_KIND_UNSPECIFIED ? " failed"
+                    : " failed at step " + step(s.getStep())) + " and was rolled back: the "
                     + "guest keeps running on " + s.getStandbyHostId() + ".\n\n"
                     + "Reason: " + failure(s.getFailure()) + "\n"
                     + "Operation: " + s.getOperationId() + "\n\n"
@@ -68,6 +69,22 @@ public final class NotificationTexts {
                     + s.getPrimaryHostId() + ".\n"));
         }
         return Optional.empty();
+    }
+
+    /** A journaled failback reached DONE (back on its primary) or ROLLED_BACK (still on the standby). */
+    public static Optional<Notification> failback(io.lifeboat.protocol.v1.FailbackProgress p, CoordinatorState state) {
+        FailbackStep.Builder step = FailbackStep.newBuilder().setOperationId(p.getOperationId())
+                .setGuestId(p.getGuestId()).setPrimaryHostId(p.getPrimaryHostId())
+                .setStandbyHostId(p.getStandbyHostId());
+        return switch (p.getPhase()) {
+            case FAILBACK_PHASE_DONE -> failback(step.setStep(FailbackStepKind.FAILBACK_STEP_KIND_RESUME_PROTECTION)
+                    .setStatus(StepStatus.STEP_STATUS_COMPLETED).build(), state)
+                    .map(n -> p.hasDowntime() ? new Notification(n.kind(), n.subject() + " (downtime "
+                            + p.getDowntime().getSeconds() + " s)", n.body()) : n);
+            case FAILBACK_PHASE_ROLLED_BACK -> failback(step.setStatus(StepStatus.STEP_STATUS_FAILED)
+                    .setFailure(p.getFailure()).build(), state);
+            default -> Optional.empty();
+        };
     }
 
     /** A DR drill failed; empty for a drill that passed. */

@@ -52,10 +52,17 @@ public final class Notifier {
                 FIRST_RETRY)));
     }
 
-    /** A durable journal record: mails a failover. */
+    /** A durable journal record: mails a failover, and a failback that finished or rolled back (once each). */
     public List<Future<Boolean>> onRecord(JournalRecord record, CoordinatorState state) {
         if (record.getRecordCase() == JournalRecord.RecordCase.GUEST_FAILED_OVER) {
             return List.of(mailer.send(NotificationTexts.failedOver(record.getGuestFailedOver(), state)));
+        }
+        if (record.getRecordCase() == JournalRecord.RecordCase.FAILBACK_PROGRESS) {
+            var p = record.getFailbackProgress();
+            Optional<Notification> n = NotificationTexts.failback(p, state);
+            if (n.isPresent() && seen.put("failback:" + p.getOperationId() + ":" + p.getPhase(), true) == null) {
+                return List.of(mailer.send(n.get()));
+            }
         }
         return List.of();
     }

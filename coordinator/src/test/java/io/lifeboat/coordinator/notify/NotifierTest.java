@@ -120,6 +120,32 @@ class NotifierTest {
     }
 
     @Test
+    void aFailbackThatFinishesOrRollsBackIsMailedOnceEach() throws Exception {
+        CoordinatorState state = protectedGuest();
+        Notifier notifier = notifier(port, 1, Duration.ofMillis(10));
+        io.lifeboat.protocol.v1.FailbackProgress.Builder p = io.lifeboat.protocol.v1.FailbackProgress.newBuilder()
+                .setOperationId("fb-1").setGuestId(GUEST).setPrimaryHostId("hostA").setStandbyHostId("hostB");
+        JournalRecord rolledBack = JournalRecord.newBuilder().setFailbackProgress(p.clone()
+                .setPhase(io.lifeboat.protocol.v1.FailbackPhase.FAILBACK_PHASE_ROLLED_BACK)
+                .setFailure(io.lifeboat.protocol.v1.Failure.newBuilder().setCode("primary_lost")
+                        .setMessage("hostA stopped answering"))).build();
+        JournalRecord done = JournalRecord.newBuilder().setFailbackProgress(p.setOperationId("fb-2")
+                .setPhase(io.lifeboat.protocol.v1.FailbackPhase.FAILBACK_PHASE_DONE)
+                .setDowntime(com.google.protobuf.Duration.newBuilder().setSeconds(9))).build();
+
+        List<Future<Boolean>> sends = new ArrayList<>(notifier.onRecord(rolledBack, state));
+        sends.addAll(notifier.onRecord(rolledBack, state));
+        sends.addAll(notifier.onRecord(done, state));
+
+        assertThat(awaitAll(sends)).containsExactly(true, true);
+        assertThat(smtp.mails()).extracting(SmtpTestServer.Received::subject).containsExactly(
+                "[lifeboat] mail failback ROLLED BACK, still on hostB",
+                "[lifeboat] mail FAILED BACK to hostA (downtime 9 s)");
+        assertThat(smtp.mails().get(0).text()).contains("Reason: primary_lost: hostA stopped answering",
+                "./lifeboat failback mail");
+    }
+
+    @Test
     void withTheMailServerDownTheCallerCarriesOnAndTheMailIsDroppedAfterItsRetries() throws Exception {
         CoordinatorState state = protectedGuest();
         await(smtp.close());
