@@ -337,6 +337,11 @@ public final class CoordinatorVerticle extends VerticleBase {
             out.commands().forEach(this::send);
             for (JournalRecord record : out.records()) {
                 metrics.onRecord(record);
+                if (record.hasDrillGuestFinished()) {
+                    var drilled = record.getDrillGuestFinished().getResult();
+                    metrics.onDrillFinished(drilled.getBootVerified(), java.time.Duration.ofSeconds(
+                            drilled.getRto().getSeconds(), drilled.getRto().getNanos()));
+                }
                 TransitionLines.Line line = TransitionLines.of(record, core.state());
                 if (line.warn()) {
                     LOG.warn("[coordinator node={} epoch={}] {}", config.nodeId(), core.epoch(), line.text());
