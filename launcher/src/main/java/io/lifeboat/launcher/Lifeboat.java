@@ -137,8 +137,7 @@ public final class Lifeboat implements Callable<Integer> {
                     new Subcommand("failback", new FailbackCommand()),
                     new Subcommand("restore", NotBuilt.of("restore", "Restore a guest to a restore point.",
                             "issue #7 (REST and CLI)")),
-                    new Subcommand("drill", NotBuilt.of("drill", "Run a DR drill: run PLAN.",
-                            "issue #8 (drills)")),
+                    new Subcommand("drill", new io.lifeboat.coordinator.client.DrillCommand()),
                     new Subcommand("bench", bench()));
         }
 
