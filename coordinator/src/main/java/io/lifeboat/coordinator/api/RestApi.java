@@ -454,25 +454,9 @@ public final class RestApi {
         }
         boolean primaryConfirmedOff = confirmed;
         String user = s.get().user();
-        ManualFailover result = core.failoverGuest(guestId, user, primaryConfirmedOff, wall.instant());
-        if (result.conflict().isPresent()) {
-            audit(user, "failover", guestId, "", false, result.conflict().get(), address(ctx));
-            Problems.conflict(ctx, result.conflict().get());
-            return;
-        }
-        String operationId = result.operationId().orElseThrow();
-        journal.apply(result.output()).onComplete(ar -> {
-            if (ar.failed()) {
-                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
-                        + ": failover of " + guestId + " could not be journaled: " + ar.cause().getMessage());
-                return;
-            }
-            audit(user, "failover", guestId, operationId, true, primaryConfirmedOff ? "primary confirmed off by the admin"
-                    : "", address(ctx));
-            ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
-            json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
-                    .put("state", "FAILING_OVER"));
-        });
+        answerGuestOperation(ctx, user, "failover", guestId,
+                core.failoverGuest(guestId, user, primaryConfirmedOff, wall.instant()), "FAILING_OVER",
+                primaryConfirmedOff ? "primary confirmed off by the admin" : "");
     }
 
     private void failback(RoutingContext ctx) {
@@ -486,9 +470,18 @@ public final class RestApi {
             return;
         }
         String user = s.get().user();
-        ManualFailover result = core.failbackGuest(guestId, user, wall.instant());
+        answerGuestOperation(ctx, user, "failback", guestId, core.failbackGuest(guestId, user, wall.instant()),
+                "FAILING_BACK", "");
+    }
+
+    /**
+     * Answers an admin's guest operation the core accepted or refused: a refusal is audited and answered 409; an
+     * accepted one is journaled first (I4), then audited and answered 202 with its operation id.
+     */
+    private void answerGuestOperation(RoutingContext ctx, String user, String action, String guestId,
+                                      ManualFailover result, String state, String auditNote) {
         if (result.conflict().isPresent()) {
-            audit(user, "failback", guestId, "", false, result.conflict().get(), address(ctx));
+            audit(user, action, guestId, "", false, result.conflict().get(), address(ctx));
             Problems.conflict(ctx, result.conflict().get());
             return;
         }
@@ -496,13 +489,13 @@ public final class RestApi {
         journal.apply(result.output()).onComplete(ar -> {
             if (ar.failed()) {
                 Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
-                        + ": failback of " + guestId + " could not be journaled: " + ar.cause().getMessage());
+                        + ": " + action + " of " + guestId + " could not be journaled: " + ar.cause().getMessage());
                 return;
             }
-            audit(user, "failback", guestId, operationId, true, "", address(ctx));
+            audit(user, action, guestId, operationId, true, auditNote, address(ctx));
             ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
             json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
-                    .put("state", "FAILING_BACK"));
+                    .put("state", state));
         });
     }
 
