@@ -85,6 +85,8 @@ public final class CoordinatorVerticle extends VerticleBase {
     private Future<Void> appended = Future.succeededFuture();
     private long recordsSinceSnapshot;
     private long journalRecords;
+    /** The journal as replayed at start, held until the drill history is rebuilt from it. */
+    private List<JournalRecord> replayedRecords = List.of();
     private StatusHttpServer http;
     private LifeboatMetrics metrics;
     private long timerId = -1;
@@ -173,13 +175,17 @@ public final class CoordinatorVerticle extends VerticleBase {
         return journalPool.executeBlocking(() -> {
             Journal opened = Journal.open(config.journalDir());
             CoordinatorState state = new CoordinatorState();
+            // Parsed once, here on the journal pool: the state and, below, the drill history replay the same list.
+            List<JournalRecord> replayed = new ArrayList<>();
             if (opened.replay().snapshot().isPresent()) {
-                CoordinatorSnapshot.parseFrom(opened.replay().snapshot().get().state()).getRecordsList()
-                        .forEach(state::apply);
+                replayed.addAll(CoordinatorSnapshot.parseFrom(opened.replay().snapshot().get().state())
+                        .getRecordsList());
             }
             for (byte[] bytes : opened.replay().records()) {
-                state.apply(JournalRecord.parseFrom(bytes));
+                replayed.add(JournalRecord.parseFrom(bytes));
             }
+            replayed.forEach(state::apply);
+            replayedRecords = replayed;
             if (term.epochFloor() > state.epoch() + 1) {
                 // The cluster's fence is above the journal's epoch: reserve up to it, so the epoch started is the fence.
                 JournalRecord floor = JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder()
@@ -196,7 +202,8 @@ public final class CoordinatorVerticle extends VerticleBase {
                     FailoverPlanner.Settings.defaults());
             core = new CoordinatorCore(config.nodeId(), config.timers(), config.placement(),
                     Set.copyOf(config.hostIds()), planner, state, monotonic.nanoTime());
-            replayDrills(journal);
+            replayedRecords.forEach(core.drills()::apply);
+            replayedRecords = List.of();
             List<GuestProtection> protections = config.guests().values().stream()
                     .map(g -> new GuestProtection(g.guestId(), g.name(), g.primaryHostId(), g.standbyHostId(),
                             g.plan(), g.rpo())).toList();
@@ -295,22 +302,6 @@ public final class CoordinatorVerticle extends VerticleBase {
     }
 
     /** Sends replies now; journals records on the worker pool, in order; sends commands once they are durable. */
-    /** Rebuilds the running drills and the drill history from the journal (its snapshot, then its records). */
-    private void replayDrills(Journal opened) {
-        try {
-            if (opened.replay().snapshot().isPresent()) {
-                CoordinatorSnapshot.parseFrom(opened.replay().snapshot().get().state()).getRecordsList()
-                        .forEach(core.drills()::apply);
-            }
-            for (byte[] bytes : opened.replay().records()) {
-                core.drills().apply(JournalRecord.parseFrom(bytes));
-            }
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException("journal " + config.journalDir() + ": drill records unreadable: "
-                    + e.getMessage(), e);
-        }
-    }
-
     private void persist(CoreOutput out) {
         out.replies().forEach(this::send);
         if (out.records().isEmpty()) {
