@@ -1,6 +1,7 @@
 package io.lifeboat.agent.link;
 
 import io.lifeboat.protocol.v1.Role;
+import io.lifeboat.storage.replication.RateLimiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +44,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *   listen: "0.0.0.0:7402"   # replication receiver: site secret, TLS when tls: is set
  *   id: main
  *   guestDirs: ["/var/lib/lifeboat/guests"]   # where MaterialiseRestorePoint may write disks
+ * replication:               # optional
+ *   limitRate: 20M           # bandwidth cap of each push to a standby store, bytes per second: 500k, 20M, 1G
+ *                            # (binary multiples) or a plain number; unlimited when absent
  * </pre>
  *
  * @param source the file, for messages
@@ -62,11 +66,12 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param fenceProcess "libvirt", "vmrun", "remote-loop" (agentless vmware only) or "none"
  * @param protectedGuests guest id to the hypervisor's name or uuid
  * @param store the standby store this agent serves, or null for none
+ * @param replicationLimitBytesPerSecond bandwidth cap of each replication push, 0 for none
  */
 public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterAddress> coordinators,
     List<VoterAddress> peers, String listenHost, int listenPort, Path secretFile, String keyId, Duration heartbeat,
     Duration fenceDeadline, Duration leaseTtl, LinkSettings.TlsSettings tls, Driver driver, String fenceProcess,
-    Map<String, String> protectedGuests, Store store) {
+    Map<String, String> protectedGuests, Store store, long replicationLimitBytesPerSecond) {
 
   /**
    * The standby store an agent serves: primaries push restore points to it, MaterialiseRestorePoint reads from it.
@@ -148,7 +153,7 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     Node root = new Node(file, "", doc);
     Path dir = file.toAbsolutePath().getParent();
     root.only(Set.of("hostId", "stateDir", "coordinators", "peers", "listen", "secretFile", "keyId", "timers", "tls",
-        "driver", "fenceProcess", "protectedGuests", "store"));
+        "driver", "fenceProcess", "protectedGuests", "store", "replication"));
     String hostId = root.string("hostId", null);
     if (!hostId.matches("[A-Za-z0-9_\\-]{1,128}")) {
       throw new IllegalArgumentException(file + ": hostId \"" + hostId
@@ -227,9 +232,21 @@ public record AgentConfig(Path source, String hostId, Path stateDir, List<VoterA
     Map<String, String> protectedGuests = root.has("protectedGuests") ? root.child("protectedGuests").stringMap()
         : Map.of();
     Store store = root.has("store") ? store(file, dir, root.child("store")) : null;
+    long limitRate = root.has("replication") ? limitRate(file, root.child("replication")) : 0;
     return new AgentConfig(file, hostId, dir.resolve(root.string("stateDir", null)), coordinators, peers, listenHost,
         listenPort, dir.resolve(root.string("secretFile", null)), root.string("keyId", "site"), heartbeat, deadline,
-        ttl, tls, driver, fenceProcess, protectedGuests, store);
+        ttl, tls, driver, fenceProcess, protectedGuests, store, limitRate);
+  }
+
+  private static long limitRate(Path file, Node r) {
+    r.only(Set.of("limitRate"));
+    String rate = r.string("limitRate", null);
+    try {
+      return RateLimiter.parseRate(rate);
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException(file + ": replication.limitRate \"" + rate.replaceAll("\\p{Cntrl}", "?")
+          + "\" is not a positive byte rate per second like 500k, 20M or 1G");
+    }
   }
 
   private static Store store(Path file, Path dir, Node s) {

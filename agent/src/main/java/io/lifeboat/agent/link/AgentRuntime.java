@@ -148,7 +148,7 @@ public final class AgentRuntime {
                   : new MaterialisedDiskCleaner(config.store().guestDirs()));
           CoordinatorEventSink events = new CoordinatorEventSink();
           BackupCycle cycles = new BackupCycle(config.hostId(), driver, new ReplicationPusher(vertx,
-              target -> senderOptions(target, p.secret, config.tls())), config.stateDir().resolve("digests"), events);
+              senders(config, p.secret)), config.stateDir().resolve("digests"), events);
           List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
               new BackupCommandHandler(config.hostId(), cycles, guests, driver),
               new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2))));
@@ -266,6 +266,18 @@ public final class AgentRuntime {
       return null;
     }
     return new RemoteFenceLoopFeed(sshSettings(ssh), ssh.fenceDir());
+  }
+
+  /**
+   * The sender options of each push this agent makes: {@link #senderOptions} capped at the configuration's
+   * {@code replication.limitRate}.
+   *
+   * @param config the agent's configuration
+   * @param secret the site secret
+   * @return options per store target
+   */
+  static java.util.function.Function<StoreTarget, SenderOptions> senders(AgentConfig config, byte[] secret) {
+    return target -> senderOptions(target, secret, config.tls()).withLimit(config.replicationLimitBytesPerSecond());
   }
 
   /**
