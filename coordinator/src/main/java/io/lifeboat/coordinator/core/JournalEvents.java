@@ -81,6 +81,10 @@ public final class JournalEvents {
                                 .setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned").build())
                         .setWillRetry(false)).build());
             }
+            case FAILBACK_PROGRESS -> {
+                return List.of(envelope.setFailbackStep(
+                        io.lifeboat.coordinator.failback.FailbackEvents.of(record.getFailbackProgress())).build());
+            }
             case DRILL_BEGUN -> {
                 return List.of(envelope.setDrillStarted(record.getDrillBegun().getStarted()).build());
             }

@@ -72,7 +72,7 @@ public final class Notifier {
         Optional<Notification> n = switch (event.getPayloadCase()) {
             case FENCED -> Optional.of(NotificationTexts.fenced(event.getFenced(), state));
             case DRILL_REPORT -> NotificationTexts.drill(event.getDrillReport(), state);
-            case FAILBACK_STEP -> NotificationTexts.failback(event.getFailbackStep(), state);
+            // Failback mails come from the journaled FailbackProgress (onRecord), not from its FailbackStep events.
             default -> Optional.empty();
         };
         if (n.isEmpty() || (!event.getMessageId().isEmpty() && seen.put(event.getMessageId(), true) != null)) {
