@@ -1,5 +1,6 @@
 package io.lifeboat.lab.site;
 
+import io.lifeboat.coordinator.api.auth.PasswordHasher;
 import java.util.List;
 import java.util.Locale;
 
@@ -77,6 +78,31 @@ final class SiteConfigs {
     if (store) {
       y.append("store:\n  dir: ").append(STORE_DIR).append("\n  listen: \"0.0.0.0:").append(STORE_PORT)
           .append("\"\n  id: main\n");
+    }
+    return y.toString();
+  }
+
+  /** The agent YAML's replication section: each push to the standby's store capped at {@code limitRate}. */
+  static String replication(String limitRate) {
+    return "replication:\n  limitRate: \"" + limitRate + "\"\n";
+  }
+
+  /** The REST user of the admin of a site. */
+  static final String ADMIN_USER = "lab-admin";
+  /** The REST user who may only look. */
+  static final String VIEWER_USER = "lab-viewer";
+
+  /**
+   * The coordinator YAML's users: {@value #ADMIN_USER} (role admin) and, when {@code viewerPassword} is not null,
+   * {@value #VIEWER_USER} (role viewer), each with a PBKDF2 hash of their password.
+   */
+  static String users(String adminPassword, String viewerPassword) {
+    StringBuilder y = new StringBuilder("users:\n");
+    y.append("  - {name: ").append(ADMIN_USER).append(", role: admin, passwordHash: \"")
+        .append(PasswordHasher.hash(adminPassword.toCharArray())).append("\"}\n");
+    if (viewerPassword != null) {
+      y.append("  - {name: ").append(VIEWER_USER).append(", role: viewer, passwordHash: \"")
+          .append(PasswordHasher.hash(viewerPassword.toCharArray())).append("\"}\n");
     }
     return y.toString();
   }

@@ -89,15 +89,15 @@ public final class SiteCoordinator implements AutoCloseable {
   }
 
   /**
-   * The coordinator's HTTP base address ({@code /metrics}, {@code /api/v1/status}) when its status answers 200 on
-   * loopback, or empty when this build serves no HTTP.
+   * The coordinator's HTTP base address (the page at {@code /}, {@code /api/v1}, {@code /metrics}) when its
+   * {@code /metrics}, which needs no login, answers 200 on loopback; empty when it does not (yet).
    */
   public Optional<String> httpAddress() {
     int port = verticle.httpPort() > 0 ? verticle.httpPort() : httpPort;
     String base = "http://127.0.0.1:" + port;
     try {
       HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-          .send(HttpRequest.newBuilder(URI.create(base + "/api/v1/status")).timeout(Duration.ofSeconds(5)).GET()
+          .send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(5)).GET()
               .build(), HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200 ? Optional.of(base) : Optional.empty();
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.lifeboat.lab.site;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lifeboat.agent.link.AgentConfig;
+import io.lifeboat.coordinator.api.auth.PasswordHasher;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
 import io.lifeboat.protocol.v1.BootCheckKind;
@@ -63,5 +64,26 @@ class SiteConfigsTest {
       assertThat(e.getBootCheck().getKind()).isEqualTo(BootCheckKind.BOOT_CHECK_KIND_SERIAL_MARKER);
       assertThat(e.getBootCheck().getSerialMarker()).startsWith("LIFEBOAT-MARKER name=demo");
     });
+  }
+
+  @Test
+  void theSiteHasAnAdminAndAViewerWithHashedPasswordsAndItsAgentsCanBeSlowedDown(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("site.secret"), "0123456789abcdef0123456789abcdef\n");
+    String yaml = SiteConfigs.coordinator("172.30.0.1", 7480, hostA, hostB, guests, 30, 60)
+        + SiteConfigs.users("the admin's passphrase", "the viewer's passphrase");
+    assertThat(yaml).doesNotContain("passphrase");
+    CoordinatorConfig c = CoordinatorConfigLoader.load(Files.writeString(dir.resolve("coordinator.yaml"), yaml));
+    assertThat(c.users()).containsOnlyKeys(SiteConfigs.ADMIN_USER, SiteConfigs.VIEWER_USER);
+    assertThat(c.users().get(SiteConfigs.ADMIN_USER).admin()).isTrue();
+    assertThat(c.users().get(SiteConfigs.VIEWER_USER).admin()).isFalse();
+    assertThat(PasswordHasher.matches("the admin's passphrase".toCharArray(),
+        c.users().get(SiteConfigs.ADMIN_USER).passwordHash())).isTrue();
+    assertThat(CoordinatorConfigLoader.load(Files.writeString(dir.resolve("admin-only.yaml"),
+        SiteConfigs.coordinator("172.30.0.1", 7480, hostA, hostB, guests, 30, 60)
+            + SiteConfigs.users("the admin's passphrase", null))).users()).containsOnlyKeys(SiteConfigs.ADMIN_USER);
+
+    AgentConfig a = AgentConfig.read(Files.writeString(dir.resolve("a.yaml"),
+        SiteConfigs.agent(hostA, hostB, "172.30.0.1", 7400, guests, false) + SiteConfigs.replication("12M")));
+    assertThat(a.replicationLimitBytesPerSecond()).isEqualTo(12L << 20);
   }
 }
