@@ -256,8 +256,12 @@ public final class AgentLink extends VerticleBase {
     Heartbeat.Builder hb = Heartbeat.newBuilder().setHostId(settings.hostId())
         .setLeaseRemaining(proto(remaining)).addAllRunningGuestIds(runningGuestIds.get())
         .setFenced(selfFence.isFenced());
-    lease.sinceLastHeard().forEach((id, d) -> hb.addPeers(PeerObservation.newBuilder().setVoterId(id)
-        .setSinceLastHeard(proto(d))));
+    // Only the peers silent for more than an interval: leaving one out tells the coordinator it was heard.
+    lease.sinceLastHeard().forEach((id, d) -> {
+      if (d.compareTo(settings.heartbeatInterval()) > 0) {
+        hb.addPeers(PeerObservation.newBuilder().setVoterId(id).setSinceLastHeard(proto(d)));
+      }
+    });
     for (VoterLink link : links) {
       if (link.isOpen()) {
         link.send(renew);

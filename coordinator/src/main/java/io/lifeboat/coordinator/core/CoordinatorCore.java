@@ -200,7 +200,7 @@ public final class CoordinatorCore {
         }
         switch (envelope.getPayloadCase()) {
             case LEASE_RENEW -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 runningGuests.put(hostId, Set.copyOf(envelope.getLeaseRenew().getRunningGuestIdsList()));
                 out.replies.add(new OutboundCommand(hostId, Envelope.newBuilder()
                         .setMessageId(nodeId + "-grant-" + state.epoch() + "-" + (++replyCount)).setSender(nodeId)
@@ -216,10 +216,12 @@ public final class CoordinatorCore {
                     tracker.onPeerReport(hostId, p.getVoterId(), nowNanos,
                             p.getSinceLastHeard().getSeconds() * 1_000_000_000L + p.getSinceLastHeard().getNanos());
                 }
+                // A heartbeat lists only the voters its sender has not heard from lately: one left out was heard.
+                tracker.withdrawReportsBefore(hostId, nowNanos);
                 leases.onFencedReport(hostId, envelope.getHeartbeat().getFenced());
             }
             case INVENTORY -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 HostFacts facts = envelope.getInventory().getFacts();
                 if (facts.getHostId().equals(hostId)
                         && !state.hostFacts(hostId).map(facts::equals).orElse(false)) {
@@ -230,7 +232,7 @@ public final class CoordinatorCore {
                 protect(hostId, envelope.getInventory().getGuestsList(), out);
             }
             case REPLICATION_COMMITTED -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 var committed = envelope.getReplicationCommitted();
                 // Announced by the guest's owner (or the store host): a late commit from a host it failed over
                 // from is not a restore point to fail over to.
@@ -247,11 +249,11 @@ public final class CoordinatorCore {
                 out.decision(replication.onCommitted(state, committed, wall));
             }
             case REPLICATION_FAILED -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 out.decision(replication.onFailed(state, envelope.getReplicationFailed(), wall));
             }
             case COMMAND_RESULT -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 var result = envelope.getCommandResult();
                 if (probeTargets.containsKey(result.getCommandId())) {
                     String target = probeTargets.remove(result.getCommandId());
@@ -271,13 +273,13 @@ public final class CoordinatorCore {
                 }
             }
             case COMMAND_ACK -> {
-                tracker.onHeartbeat(hostId, nowNanos, Map.of());
+                tracker.heard(hostId, nowNanos);
                 var ack = envelope.getCommandAck();
                 if (!ack.getAccepted()) {
                     refused(hostId, ack, wall, out);
                 }
             }
-            default -> tracker.onHeartbeat(hostId, nowNanos, Map.of());
+            default -> tracker.heard(hostId, nowNanos);
         }
         return out.build();
     }

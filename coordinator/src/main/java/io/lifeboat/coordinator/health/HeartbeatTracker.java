@@ -60,12 +60,13 @@ public final class HeartbeatTracker {
     }
 
     /**
-     * Records a heartbeat (or any envelope) from {@code hostId} received at {@code receivedNanos}, with the time
-     * since the sender last heard from each other voter, by the sender's own clock.
+     * Records a heartbeat from {@code hostId} received at {@code receivedNanos}, with the time since the sender last
+     * heard from each voter it lists, by the sender's own clock (a voter it leaves out was heard lately).
      */
     public void onHeartbeat(String hostId, long receivedNanos, Map<String, Long> sinceLastHeardNanosByVoter) {
         heard(hostId, receivedNanos);
         sinceLastHeardNanosByVoter.forEach((voter, since) -> onPeerReport(hostId, voter, receivedNanos, since));
+        withdrawReportsBefore(hostId, receivedNanos);
     }
 
     /** Records that something from {@code hostId} was received at {@code receivedNanos}. */
@@ -97,6 +98,18 @@ public final class HeartbeatTracker {
         PeerReport previous = byObserved.get(voterId);
         if (previous == null || previous.receivedNanos() <= receivedNanos) {
             byObserved.put(voterId, new PeerReport(receivedNanos, Math.max(0, sinceLastHeardNanos)));
+        }
+    }
+
+    /**
+     * Withdraws the reports of {@code observerHostId} received before {@code receivedNanos}: its heartbeat received
+     * then lists only the voters it has not heard from lately ({@link #onPeerReport} refreshed those), so a voter it
+     * no longer lists was heard again and its earlier silence no longer counts as a vote.
+     */
+    public void withdrawReportsBefore(String observerHostId, long receivedNanos) {
+        Map<String, PeerReport> byObserved = reports.get(observerHostId);
+        if (byObserved != null && !byObserved.isEmpty()) {
+            byObserved.values().removeIf(report -> report.receivedNanos() < receivedNanos);
         }
     }
 

@@ -139,6 +139,41 @@ class CoordinatorCoreTest {
     }
 
     @Test
+    void aPeerWhoseHeartbeatNoLongerListsTheHostNoLongerVotesForItsLoss() {
+        CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
+                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
+                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
+                new CoordinatorState(), 0);
+        site.configure(List.of(), List.of(), List.of(
+                new HostEndpoints("hostA", java.util.Optional.of("10.0.0.2:7402"),
+                        java.util.Optional.of("qemu+tcp://10.0.0.2/system"), java.util.Optional.of("10.0.0.2:22")),
+                new HostEndpoints("hostB", java.util.Optional.of("10.0.0.3:7402"), java.util.Optional.empty(),
+                        java.util.Optional.empty())));
+        site.start(T0);
+        for (long now = 0; now <= 20 * S; now += S / 10) {
+            if (now % S == 0) {
+                Heartbeat.Builder hb = Heartbeat.newBuilder().setHostId("hostB");
+                if (now <= 11 * S) {
+                    hb.addPeers(PeerObservation.newBuilder().setVoterId("hostA")
+                            .setSinceLastHeard(com.google.protobuf.Duration.newBuilder().setSeconds(now / S)));
+                }
+                // From 12 s hostB hears hostA again and leaves it out; only the coordinator still does not hear it.
+                site.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(hb)), now, T0);
+            }
+            CoreOutput out = site.tick(now, T0.plusNanos(now));
+            for (var reply : out.replies()) {
+                // The probe reaches hostA's SSH until 12 s, and nothing after: the second signal is there from then.
+                site.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult
+                        .newBuilder().setCommandId(reply.envelope().getProbePeerHost().getHeader().getCommandId())
+                        .setProbe(ProbeResult.newBuilder().setPeerHostId("hostA").setSshAnswered(now < 12 * S)))),
+                        now, T0.plusNanos(now));
+            }
+            assertThat(site.leases().state("hostA")).as("at %d ms: hostB's silence report of 11 s was withdrawn",
+                    now / 1_000_000).isNotEqualTo(HostState.LOST);
+        }
+    }
+
+    @Test
     void probesNameThePeersEndpointsAndOnlyAProbeThatReachedNeitherIsTheSecondSignal() {
         CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
                 new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),

@@ -34,7 +34,8 @@ class HeartbeatTrackerTest {
             // Mostly short silences, sometimes long ones, around the thresholds asked about below.
             long since = random.nextInt(4) == 0 ? random.nextInt(15) * S + random.nextInt(1000) * 1_000_000L
                     : random.nextInt(1000) * 1_000_000L;
-            all.onHeartbeat(observer, now, Map.of(voter, since));
+            all.heard(observer, now);
+            all.onPeerReport(observer, voter, now, since);
             compact.heard(observer, now);
             compact.onPeerReport(observer, voter, now, since);
             for (String host : VOTERS.subList(1, VOTERS.size())) {
@@ -55,6 +56,20 @@ class HeartbeatTrackerTest {
         assertThat(tracker.votersSilentOn("h0", VOTERS, 10 * S, 8 * S)).containsExactly("c1", "h1");
         tracker.onPeerReport("h1", "h0", 11 * S, S / 2);
         assertThat(tracker.votersSilentOn("h0", VOTERS, 11 * S, 8 * S)).containsExactly("c1");
+    }
+
+    @Test
+    void aHeartbeatThatNoLongerListsAVoterWithdrawsItsSilence() {
+        HeartbeatTracker tracker = new HeartbeatTracker("c1", 0, 3 * S, 3 * S);
+        tracker.onHeartbeat("h1", 10 * S, Map.of("h0", 9 * S, "h2", 9 * S));
+        assertThat(tracker.votersSilentOn("h0", VOTERS, 10 * S, 8 * S)).containsExactly("c1", "h1");
+        // h1 heard h0 again: its next heartbeat lists only h2, which is still silent.
+        tracker.onHeartbeat("h1", 11 * S, Map.of("h2", 10 * S));
+        assertThat(tracker.votersSilentOn("h0", VOTERS, 11 * S, 8 * S)).containsExactly("c1");
+        assertThat(tracker.votersSilentOn("h2", VOTERS, 11 * S, 8 * S)).containsExactly("c1", "h1");
+        // Anything else from h1 (a lease renewal, a result) withdraws nothing.
+        tracker.heard("h1", 12 * S);
+        assertThat(tracker.votersSilentOn("h2", VOTERS, 12 * S, 8 * S)).containsExactly("c1", "h1");
     }
 
     @Test

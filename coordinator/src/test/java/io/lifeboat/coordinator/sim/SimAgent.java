@@ -158,7 +158,10 @@ final class SimAgent {
                 .addAllRunningGuestIds(world.host(hostId).running());
         for (String voter : otherVoters) {
             long since = now - lastHeardNanos.getOrDefault(voter, world.host(hostId).bootedAtNanos());
-            hb.addPeers(PeerObservation.newBuilder().setVoterId(voter).setSinceLastHeard(duration(since)));
+            if (since > timers.heartbeatIntervalNanos()) {
+                // As a real agent: only the voters silent for more than an interval; leaving one out says it was heard.
+                hb.addPeers(PeerObservation.newBuilder().setVoterId(voter).setSinceLastHeard(duration(since)));
+            }
         }
         network.send(hostId, coordinatorId, envelope().setHeartbeat(hb).build());
         scheduler.schedule(timers.heartbeatIntervalNanos(), () -> renewLoop(gen));

@@ -114,7 +114,7 @@ public final class SimulatedAgentGroup extends VerticleBase {
                 continue;
             }
             if (observations == null) {
-                observations = fleet.observations(now);
+                observations = fleet.silentPeers(now, heartbeatMillis * 1_000_000L);
             }
             agent.beat(now, observations);
         }
@@ -174,8 +174,8 @@ public final class SimulatedAgentGroup extends VerticleBase {
                     .setRenewalNumber(++renewals).addAllRunningGuestIds(running)));
             send(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setHostId(hostId)
                     .setLeaseRemaining(com.google.protobuf.Duration.newBuilder().setSeconds(6))
-                    .addAllRunningGuestIds(running).addAllPeers(observations.subList(0, index))
-                    .addAllPeers(observations.subList(index + 1, observations.size()))));
+                    .addAllRunningGuestIds(running).addAllPeers(observations.stream()
+                            .filter(o -> !o.getVoterId().equals(hostId)).toList())));
         }
 
         void receive(Envelope envelope) {

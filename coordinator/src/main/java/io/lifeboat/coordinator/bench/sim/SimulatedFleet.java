@@ -79,16 +79,18 @@ public final class SimulatedFleet {
     }
 
     /**
-     * Every agent's view of every other agent at {@code nowNanos}, as the time since its last heartbeat: index
-     * {@code i} of the list is the observation of agent {@code i}. An agent skips its own entry.
+     * What every agent reports in a heartbeat at {@code nowNanos}, as a real agent does: the agents not heard from
+     * (no heartbeat) for longer than {@code intervalNanos}, with the time since. An agent skips its own entry.
      */
-    public List<PeerObservation> observations(long nowNanos) {
-        List<PeerObservation> out = new ArrayList<>(agents);
+    public List<PeerObservation> silentPeers(long nowNanos, long intervalNanos) {
+        List<PeerObservation> out = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
             long since = Math.max(0, nowNanos - lastBeatNanos.get(i));
-            out.add(PeerObservation.newBuilder().setVoterId(ScaleNames.hostId(i)).setSinceLastHeard(Duration
-                    .newBuilder().setSeconds(since / 1_000_000_000L).setNanos((int) (since % 1_000_000_000L)))
-                    .build());
+            if (since > intervalNanos) {
+                out.add(PeerObservation.newBuilder().setVoterId(ScaleNames.hostId(i)).setSinceLastHeard(Duration
+                        .newBuilder().setSeconds(since / 1_000_000_000L).setNanos((int) (since % 1_000_000_000L)))
+                        .build());
+            }
         }
         return out;
     }

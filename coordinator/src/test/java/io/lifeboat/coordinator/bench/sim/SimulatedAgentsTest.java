@@ -27,16 +27,17 @@ class SimulatedAgentsTest {
     }
 
     @Test
-    void peersSeeAKilledAgentGrowSilent() {
+    void peersReportOnlyAnAgentSilentForLongerThanAnInterval() {
         SimulatedFleet fleet = new SimulatedFleet(3, 0);
-        fleet.beat(0, 5_000_000_000L);
-        fleet.beat(2, 5_000_000_000L);
-        var seen = fleet.observations(9_500_000_000L);
-        assertThat(seen).hasSize(3);
-        assertThat(seen.get(1).getVoterId()).isEqualTo("host1");
-        assertThat(seen.get(1).getSinceLastHeard().getSeconds()).isEqualTo(9);
-        assertThat(seen.get(1).getSinceLastHeard().getNanos()).isEqualTo(500_000_000);
-        assertThat(seen.get(0).getSinceLastHeard().getSeconds()).isEqualTo(4);
+        fleet.beat(0, 9_000_000_000L);
+        fleet.beat(2, 8_000_000_000L);
+        var seen = fleet.silentPeers(9_500_000_000L, 1_000_000_000L);
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0).getVoterId()).isEqualTo("host1");
+        assertThat(seen.get(0).getSinceLastHeard().getSeconds()).isEqualTo(9);
+        assertThat(seen.get(0).getSinceLastHeard().getNanos()).isEqualTo(500_000_000);
+        assertThat(seen.get(1).getVoterId()).isEqualTo("host2");
+        assertThat(seen.get(1).getSinceLastHeard().getSeconds()).isEqualTo(1);
     }
 
     @Test
