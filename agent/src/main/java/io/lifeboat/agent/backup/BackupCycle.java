@@ -159,6 +159,8 @@ public final class BackupCycle {
             }
             return new CycleImage(join(driver.openFrozenBase(snapshot, i), path), path, st);
         };
+        // Progress comes while chunks are sent, after the scan read every allocated byte: sending reads the chunks the
+        // store lacks (total) a second time, so the cycle reads the planned bytes plus those in all.
         return new PushRequest(st.request.guestId(), images, digestDir, opener, (done, total) -> {
             st.sent(done);
             long now = nanoTime.getAsLong();
@@ -166,7 +168,7 @@ public final class BackupCycle {
             if (now - last >= PROGRESS_INTERVAL_NANOS && lastProgress.compareAndSet(last, now)) {
                 events.publish(ReplicationProgress.newBuilder().setGuestId(st.request.guestId())
                         .setCycleId(st.request.cycleId()).setBytesRead(st.bytesRead()).setBytesSent(done)
-                        .setBytesTotal(st.bytesTotal()).setElapsed(duration(now - st.startNanos)).build());
+                        .setBytesTotal(st.bytesTotal() + total).setElapsed(duration(now - st.startNanos)).build());
             }
         });
     }

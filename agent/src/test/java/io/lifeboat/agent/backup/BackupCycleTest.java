@@ -113,6 +113,24 @@ class BackupCycleTest {
     }
 
     @Test
+    void progressCountsTheScanAndTheResentChunksSoItReachesItsTotalOnlyWhenAllIsSent() throws Exception {
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        BackupCycle reportsEveryBatch = new BackupCycle("hostA", driver, realPusher(), dir.resolve("digests"),
+                events::add, java.time.Clock.systemUTC(), () -> nanos.addAndGet(TimeUnit.SECONDS.toNanos(1)));
+
+        BackupResult r = result(reportsEveryBatch.start(request("c1")).result());
+
+        List<ReplicationProgress> progress = events.stream().filter(ReplicationProgress.class::isInstance)
+                .map(ReplicationProgress.class::cast).toList();
+        assertThat(progress).hasSizeGreaterThan(2).allSatisfy(p -> assertThat(p.getBytesRead())
+                .as("read %d of %d", p.getBytesRead(), p.getBytesTotal()).isLessThanOrEqualTo(p.getBytesTotal()));
+        ReplicationProgress first = progress.get(0);
+        ReplicationProgress last = progress.get(progress.size() - 1);
+        assertThat(first.getBytesRead()).as("the first report, as sending starts").isLessThan(first.getBytesTotal());
+        assertThat(last.getBytesRead()).isEqualTo(last.getBytesTotal()).isEqualTo(r.getBytesRead());
+    }
+
+    @Test
     void theNextCycleSendsOnlyWhatChangedAndNotWhatTheGuestWroteDuringTheSnapshot() throws Exception {
         BackupResult first = result(cycle(realPusher()).start(request("c1")).result());
         byte[] changed = new byte[64 * 1024];
