@@ -57,6 +57,7 @@ public final class FakeAgent {
     private final FramedConnection connection;
     private final long timer;
     private volatile Function<Envelope, List<Envelope.Builder>> responder = e -> List.of();
+    private volatile java.util.function.Consumer<Envelope> listener = e -> { };
     private volatile String peerId;
     private volatile Instant peerSilentSince;
     private long sequence;
@@ -148,6 +149,22 @@ public final class FakeAgent {
         return this;
     }
 
+    /** Shows {@code seen} each envelope the coordinator sends, before it is answered. */
+    public FakeAgent listener(java.util.function.Consumer<Envelope> seen) {
+        listener = seen;
+        return this;
+    }
+
+    /** Also answers what the current responder leaves unanswered, with {@code more} (a test's own script). */
+    public FakeAgent also(Function<Envelope, List<Envelope.Builder>> more) {
+        Function<Envelope, List<Envelope.Builder>> first = responder;
+        responder = e -> {
+            List<Envelope.Builder> answers = first.apply(e);
+            return answers.isEmpty() ? more.apply(e) : answers;
+        };
+        return this;
+    }
+
     /** Stops heartbeating and closes the link. */
     public void die() throws Exception {
         vertx.cancelTimer(timer);
@@ -169,6 +186,7 @@ public final class FakeAgent {
 
     private void receive(Envelope e) {
         received.add(e);
+        listener.accept(e);
         for (Envelope.Builder answer : responder.apply(e)) {
             send(answer);
         }
@@ -191,8 +209,9 @@ public final class FakeAgent {
         return Envelope.newBuilder().setMessageId("result-" + commandId).setInReplyTo(command.getMessageId());
     }
 
-    private static Envelope.Builder succeeded(Envelope command, String commandId,
-                                              java.util.function.UnaryOperator<CommandResult.Builder> detail) {
+    /** The successful result of {@code command}, with the details {@code detail} adds. */
+    public static Envelope.Builder succeeded(Envelope command, String commandId,
+                                             java.util.function.UnaryOperator<CommandResult.Builder> detail) {
         return result(command, commandId).setCommandResult(detail.apply(CommandResult.newBuilder()
                 .setCommandId(commandId).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)));
     }
