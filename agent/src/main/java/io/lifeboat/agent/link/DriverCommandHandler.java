@@ -13,6 +13,7 @@ import io.lifeboat.protocol.v1.CommandResult;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.FenceResult;
 import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.PowerState;
 import io.lifeboat.protocol.v1.RegisterResult;
 import io.lifeboat.protocol.v1.StopMode;
 import io.vertx.core.Future;
@@ -20,6 +21,8 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the power and registration commands on the host's {@link HypervisorDriver}: StartGuest (with boot
@@ -27,6 +30,7 @@ import java.util.Set;
  * commands belong to the backup cycle's handler.
  */
 public final class DriverCommandHandler implements CommandHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(DriverCommandHandler.class);
   private static final Set<Envelope.PayloadCase> SUPPORTED = Set.of(Envelope.PayloadCase.START_GUEST,
       Envelope.PayloadCase.STOP_GUEST, Envelope.PayloadCase.FENCE, Envelope.PayloadCase.REGISTER_GUEST,
       Envelope.PayloadCase.UNREGISTER_GUEST);
@@ -109,10 +113,8 @@ public final class DriverCommandHandler implements CommandHandler {
               + spec.getName() + "' on " + driver.endpoint() + " carries no spec.guest_id"));
         }
         Optional<GuestRef> known = guests.ref(spec.getGuestId());
-        // The failover's last step makes the running transient copy persistent: defining it anew would clash with
-        // itself, and stopping it would cost the guest its uptime. Persisting keeps it running.
         Future<GuestSpec> registration = how == Registration.PERSISTENT && known.isPresent()
-            ? driver.persist(known.get()).compose(v -> driver.guest(known.get()))
+            ? reRegister(known.get(), spec)
             : driver.register(spec, how);
         yield registration
             .compose(registered -> command.getRegisterGuest().getDisableAutostart() && how == Registration.PERSISTENT
@@ -164,6 +166,33 @@ public final class DriverCommandHandler implements CommandHandler {
                 .setErrorClass(io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_PERMANENT).setCode("command_failed")
                 .setMessage(String.valueOf(e.getMessage())).build())
         .build()));
+  }
+
+  /**
+   * Registers {@code spec} persistently for a guest already known here as {@code known}. The failover's last step makes
+   * the running transient copy persistent: the same disks, so defining it anew would clash with itself, and stopping
+   * it would cost the guest its uptime; persisting keeps it running. A failback registers the guest on its old primary,
+   * whose stopped definition still names the old disks: that definition is replaced (its disks stay), so the guest
+   * boots from the disks the spec names. A copy still running on other disks is refused.
+   */
+  private Future<GuestSpec> reRegister(GuestRef known, GuestSpec spec) {
+    return driver.guest(known).compose(current -> {
+      List<String> currentDisks = current.getDisksList().stream().map(DiskSpec::getPath).toList();
+      List<String> wantedDisks = spec.getDisksList().stream().map(DiskSpec::getPath).toList();
+      if (currentDisks.equals(wantedDisks)) {
+        return driver.persist(known).compose(v -> driver.guest(known));
+      }
+      if (current.getPowerState() == PowerState.POWER_STATE_RUNNING
+          || current.getPowerState() == PowerState.POWER_STATE_PAUSED) {
+        return Future.failedFuture(HypervisorException.permanent("guest_running", "RegisterGuest of '"
+            + spec.getName() + "' (" + spec.getGuestId() + ") on " + driver.endpoint() + ": its copy " + known
+            + " runs from other disks " + currentDisks + "; stop it first"));
+      }
+      LOG.info("{}: replacing the stopped definition {} of guest {} (disks {}) by one on {}", driver.endpoint(),
+          known, spec.getGuestId(), currentDisks, wantedDisks);
+      return driver.unregister(known).compose(v -> driver.register(spec, Registration.PERSISTENT));
+    }, e -> e instanceof HypervisorException h && h.code().equals("no_such_guest")
+        ? driver.register(spec, Registration.PERSISTENT) : Future.failedFuture(e));
   }
 
   /**

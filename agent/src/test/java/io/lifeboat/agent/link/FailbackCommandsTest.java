@@ -166,6 +166,35 @@ class FailbackCommandsTest {
   }
 
   @Test
+  void registeringTheGuestBackOnItsPrimaryReplacesTheStoppedOldDefinitionByOneOnTheNewDisks() throws Exception {
+    // The primary still defines the guest (stopped) on its old disk; the failback materialised a new one there.
+    GuestSpec old = get(primary.guest(GuestRef.named("mail")));
+    Path fresh = Files.write(Files.createDirectories(dir.resolve("hostA-guests").resolve(GUEST_ID))
+        .resolve(GUEST_ID + "-0.raw"), new byte[4096]);
+    GuestSpec back = old.toBuilder().setGuestId(GUEST_ID).clearHypervisorUuid()
+        .setDisks(0, old.getDisks(0).toBuilder().setPath(fresh.toString())).build();
+
+    CommandResult registered = run(primaryAgent, Envelope.newBuilder().setRegisterGuest(RegisterGuest.newBuilder()
+        .setHeader(header("fb-reg")).setSpec(back).setDisableAutostart(true)).build());
+
+    assertThat(registered.getOutcome()).as(registered.getFailure().getMessage())
+        .isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+    GuestSpec now = get(primary.guest(GuestRef.named("mail")));
+    assertThat(now.getDisks(0).getPath()).as("the disk the primary's definition boots").isEqualTo(fresh.toString());
+    assertThat(registered.getRegister().getHypervisorUuid()).isEqualTo(now.getHypervisorUuid())
+        .isNotEqualTo(old.getHypervisorUuid());
+    assertThat(Path.of(old.getDisks(0).getPath())).as("the old disk is kept").exists();
+
+    // While a copy runs from other disks, it is refused instead.
+    get(primary.start(GuestRef.of(now)));
+    GuestSpec elsewhere = back.toBuilder().setDisks(0, back.getDisks(0).toBuilder()
+        .setPath(old.getDisks(0).getPath())).build();
+    CommandResult refused = run(primaryAgent, Envelope.newBuilder().setRegisterGuest(RegisterGuest.newBuilder()
+        .setHeader(header("fb-reg-2")).setSpec(elsewhere)).build());
+    assertThat(refused.getFailure().getCode()).isEqualTo("guest_running");
+  }
+
+  @Test
   void theCleanerDeletesOnlyMaterialisedDisksOfThatGuestInsideTheGuestDirectories() throws Exception {
     Path guests = Files.createDirectories(dir.resolve("g/" + GUEST_ID));
     Path disk = Files.write(guests.resolve(GUEST_ID + "-0.raw"), new byte[16]);
