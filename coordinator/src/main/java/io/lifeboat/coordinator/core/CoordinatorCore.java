@@ -16,6 +16,8 @@ import io.lifeboat.coordinator.compat.CompatibilityVerdict;
 import io.lifeboat.coordinator.compat.PlacementTarget;
 import io.lifeboat.coordinator.failover.Decision;
 import io.lifeboat.coordinator.failover.FailoverPlanner;
+import io.lifeboat.coordinator.failover.FenceRoute;
+import io.lifeboat.coordinator.failover.HostFencePlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
 import io.lifeboat.coordinator.failover.PlannerInput;
 import io.lifeboat.coordinator.health.HealthAssessment;
@@ -29,6 +31,8 @@ import io.lifeboat.coordinator.health.VoterPlacement;
 import io.lifeboat.coordinator.replication.ReplicationScheduler;
 import io.lifeboat.coordinator.replication.ReplicationStatus;
 import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.coordinator.state.GuestEntry;
+import io.lifeboat.coordinator.state.Timestamps;
 import io.lifeboat.protocol.v1.CommandHeader;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.EpochStarted;
@@ -64,6 +68,9 @@ public final class CoordinatorCore {
     private final Map<String, String> probeTargets = new HashMap<>();
     private final ReplicationScheduler replication;
     private final io.lifeboat.coordinator.drill.DrillPlanner drills;
+    private final HostFencePlanner fences;
+    /** The latest monotonic time a tick carried (how recently the lost host's own agent was heard). */
+    private long lastNanos;
     private Instant lastDrillCheck;
     private Map<String, HostEndpoints> endpoints = Map.of();
     private io.lifeboat.coordinator.failback.FailbackPlanner failback;
@@ -94,6 +101,8 @@ public final class CoordinatorCore {
         this.leases = new LeaseTable(timers, placement, tracker);
         this.replication = new ReplicationScheduler(nodeId, ReplicationScheduler.Settings.defaults());
         this.drills = new io.lifeboat.coordinator.drill.DrillPlanner(nodeId);
+        this.fences = new HostFencePlanner(nodeId, HostFencePlanner.Settings.defaults());
+        this.lastNanos = nowNanos;
         this.failback = new io.lifeboat.coordinator.failback.FailbackPlanner(nodeId, engine, Map.of(),
                 io.lifeboat.coordinator.failback.FailbackPlanner.Settings.defaults());
         for (String host : this.hostIds) {
@@ -188,6 +197,7 @@ public final class CoordinatorCore {
         out.record(JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder().setEpoch(state.epoch() + 1)
                 .setNodeId(nodeId)).build());
         out.decision(planner.plan(state, new PlannerInput.Resumed(wall)));
+        out.commands.addAll(fences.outstanding(state, null));
         out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Resumed(wall)));
         return out.build();
     }
@@ -259,6 +269,8 @@ public final class CoordinatorCore {
                     String target = probeTargets.remove(result.getCommandId());
                     leases.onProbeResult(target, nowNanos, result.hasProbe() && result.getProbe()
                             .getHypervisorApiAnswered(), result.hasProbe() && result.getProbe().getSshAnswered());
+                } else if (HostFencePlanner.owns(state, result.getCommandId())) {
+                    out.decision(fences.onResult(state, result, wall));
                 } else if (replication.owns(state, result.getCommandId())) {
                     out.decision(replication.onResult(state, result, wall));
                 } else if (drills.planOf(result.getCommandId()).isPresent()) {
@@ -306,7 +318,10 @@ public final class CoordinatorCore {
                                 .toLowerCase(java.util.Locale.ROOT))
                         .setMessage("agent " + hostId + " refused command " + id + ": " + ack.getMessage()))
                 .build();
-        if (replication.owns(state, id)) {
+        if (HostFencePlanner.owns(state, id)) {
+            // A fence is asked once: a refusal ends it, and recovery never waited for it.
+            out.decision(fences.onResult(state, result, wall));
+        } else if (replication.owns(state, id)) {
             out.decision(replication.onResult(state, result, wall));
         } else if (!retriable && io.lifeboat.coordinator.failback.FailbackPlanner.owns(state, id)) {
             out.decision(failback.plan(state,
@@ -356,7 +371,7 @@ public final class CoordinatorCore {
      * @param user the admin, for the refusal text and logs
      */
     public ManualFailover failoverGuest(String guestId, String user, boolean primaryConfirmedOff, Instant wall) {
-        var guest = state.guest(guestId);
+        var guest = state.guest(guestId).map(this::retryView);
         if (guest.isEmpty()) {
             return ManualFailover.refused("guest " + guestId + " is not protected by coordinator " + nodeId);
         }
@@ -458,6 +473,7 @@ public final class CoordinatorCore {
     public CoreOutput tick(long nowNanos, Instant wall) {
         Out out = new Out();
         HealthAssessment assessment = leases.evaluate(nowNanos);
+        lastNanos = nowNanos;
         for (HostTransition t : assessment.transitions()) {
             out.record(JournalRecord.newBuilder().setHostStateChanged(HostStateChanged.newBuilder()
                     .setHostId(t.hostId()).setFrom(HostHealth.valueOf("HOST_HEALTH_" + t.from().name()))
@@ -484,6 +500,7 @@ public final class CoordinatorCore {
         if (tickCount++ % 10 == 0) {
             out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
             out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
+            out.decision(fences.tick(state, wall));
             out.decision(replication.tick(state, this::whyNotReady, wall));
             drillTick(wall, out);
         }
@@ -501,6 +518,7 @@ public final class CoordinatorCore {
             out.commands.addAll(failback.outstanding(state, hostId));
             out.commands.addAll(replication.resend(state, hostId));
             out.commands.addAll(drills.resend(hostId, state.epoch()));
+            out.commands.addAll(fences.outstanding(state, hostId));
         }
         return out.build();
     }
@@ -570,6 +588,57 @@ public final class CoordinatorCore {
         return h == null ? "" : f.apply(h).orElse("");
     }
 
+    /**
+     * An AT_RISK guest whose failover was abandoned, seen as the PROTECTED guest of the host it was being recovered
+     * from: an admin's manual failover retries it under the same checks (that host must be off, I1). Other guests are
+     * returned as they are.
+     */
+    private GuestEntry retryView(GuestEntry g) {
+        if (g.state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_AT_RISK) {
+            return g;
+        }
+        return state.abandonedRecovery(g.guestId()).map(a -> new GuestEntry(g.spec(), g.primaryHostId(),
+                g.standbyHostId(), g.plan(), io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED,
+                a.lostHostId())).orElse(g);
+    }
+
+    /**
+     * A failover of a LOST host's guests starts: the coordinator also fences that host where it can (a host that
+     * FENCED itself needs none). Recovery goes on without waiting for the fence.
+     */
+    private void fenceLostHost(io.lifeboat.protocol.v1.FailoverStarted started, Out out) {
+        String host = started.getLostHostId();
+        if (!hostIds.contains(host) || leases.state(host) != HostState.LOST) {
+            return;
+        }
+        out.decision(fences.request(state, started.getOperationId(), host, started.getGuestIdsList(),
+                fenceRoute(host, started.getGuestIdsList()), Timestamps.instant(started.getDeclaredAt())));
+    }
+
+    /**
+     * Who fences a lost host: its own agent when that one still answers (an agentless proxy beside the host), else
+     * the first UP agent among the guests' standbys and then the other hosts, through the host's hypervisor URI.
+     */
+    private FenceRoute fenceRoute(String host, List<String> guestIds) {
+        if (tracker.heardFrom(host) && tracker.silenceNanos(host, lastNanos) <= timers.suspectAfterNanos()) {
+            return new FenceRoute.OwnAgent(host);
+        }
+        String uri = endpoint(host, HostEndpoints::probeHypervisor);
+        if (!uri.contains("://")) {
+            return new FenceRoute.None("host " + host + " has no hypervisor API URI (its probe endpoint is '" + uri
+                    + "'): no surviving agent can stop its guests through it");
+        }
+        List<String> candidates = new ArrayList<>();
+        guestIds.forEach(g -> state.guest(g).ifPresent(e -> candidates.add(e.standbyHostId())));
+        candidates.addAll(hostIds());
+        for (String c : candidates) {
+            if (!c.equals(host) && hostIds.contains(c) && leases.state(c) == HostState.UP && tracker.heardFrom(c)) {
+                return new FenceRoute.Peer(c, uri);
+            }
+        }
+        return new FenceRoute.None("no surviving agent is UP to fence host " + host + " through " + uri);
+    }
+
     /** Collects one call's output, applying each record to the state as it is added. */
     private final class Out {
         final List<JournalRecord> records = new ArrayList<>();
@@ -584,6 +653,8 @@ public final class CoordinatorCore {
         void decision(Decision decision) {
             decision.records().forEach(this::record);
             commands.addAll(decision.commands());
+            decision.records().stream().filter(JournalRecord::hasFailoverStarted)
+                    .forEach(r -> fenceLostHost(r.getFailoverStarted(), this));
         }
 
         CoreOutput build() {

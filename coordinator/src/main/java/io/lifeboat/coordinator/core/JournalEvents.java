@@ -75,11 +75,29 @@ public final class JournalEvents {
             }
             case GUEST_RECOVERY_ABANDONED -> {
                 var a = record.getGuestRecoveryAbandoned();
+                Failure failure = a.hasFailure() ? a.getFailure() : Failure.newBuilder()
+                        .setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned").build();
+                // The guest is AT_RISK now: the event names the step and says why, as the guest's status does.
+                var recovery = operation(state, a.getOperationId()).map(o -> o.guests().get(a.getGuestId()));
+                String reason = state.abandonedRecovery(a.getGuestId()).map(r -> r.reason())
+                        .orElse(failure.getMessage());
                 return List.of(envelope.setFailoverStepFailed(FailoverStepFailed.newBuilder()
                         .setOperationId(a.getOperationId()).setGuestId(a.getGuestId())
-                        .setFailure(a.hasFailure() ? a.getFailure() : Failure.newBuilder()
-                                .setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned").build())
+                        .setStep(recovery.map(r -> step(r.step())).orElse(FailoverStep.FAILOVER_STEP_UNSPECIFIED))
+                        .setFailure(failure.toBuilder().setMessage(reason))
                         .setWillRetry(false)).build());
+            }
+            case HOST_FENCE_FINISHED -> {
+                var f = record.getHostFenceFinished();
+                if (f.getSucceeded()) {
+                    return List.of(envelope.setFenced(io.lifeboat.protocol.v1.Fenced.newBuilder()
+                            .setHostId(f.getHostId()).setReason(f.getReason())
+                            .addAllStoppedGuestIds(f.getStoppedGuestIdsList()).setFencedBy(nodeId)).build());
+                }
+                return List.of(envelope.setFenceFailed(io.lifeboat.protocol.v1.FenceFailed.newBuilder()
+                        .setHostId(f.getHostId()).setAgentHostId(f.getAgentHostId())
+                        .setHypervisorUri(f.getHypervisorUri()).setFailure(f.getFailure())
+                        .setOperationId(f.getOperationId()).setRequestedBy(nodeId)).build());
             }
             case FAILBACK_PROGRESS -> {
                 return List.of(envelope.setFailbackStep(

@@ -114,8 +114,31 @@ public final class TransitionLines {
             }
             case GUEST_RECOVERY_ABANDONED -> {
                 var a = record.getGuestRecoveryAbandoned();
-                return warn("guest " + guest(state, a.getGuestId()) + " recovery abandoned in " + a.getOperationId()
-                        + ": " + a.getFailure().getCode() + ": " + a.getFailure().getMessage());
+                String reason = state.abandonedRecovery(a.getGuestId()).map(r -> r.reason())
+                        .orElse(a.getFailure().getMessage());
+                return warn("guest " + guest(state, a.getGuestId()) + " AT_RISK, owner "
+                        + state.guest(a.getGuestId()).map(g -> g.ownerHostId()).orElse("?") + ": " + reason + " ("
+                        + a.getFailure().getCode() + ", " + a.getOperationId() + "); an admin's failover retries it");
+            }
+            case HOST_FENCE_REQUESTED -> {
+                var f = record.getHostFenceRequested();
+                return warn("host " + f.getHostId() + " fence requested from agent " + f.getAgentHostId() + " ("
+                        + (f.getCommand().hasFencePeerHost() ? "FencePeerHost through "
+                        + f.getCommand().getFencePeerHost().getHypervisorUri() : "Fence") + ", command "
+                        + f.getCommandId() + ", failover " + f.getOperationId() + "); recovery does not wait for it");
+            }
+            case HOST_FENCE_FINISHED -> {
+                var f = record.getHostFenceFinished();
+                if (f.getSucceeded()) {
+                    return warn("host " + f.getHostId() + " FENCED by agent " + f.getAgentHostId() + " ("
+                            + f.getReason().name().replace("FENCE_REASON_", "") + "): stopped "
+                            + f.getStoppedGuestIdsList());
+                }
+                return warn("host " + f.getHostId() + " could not be fenced"
+                        + (f.getAgentHostId().isEmpty() ? "" : " by agent " + f.getAgentHostId())
+                        + (f.getHypervisorUri().isEmpty() ? "" : " through " + f.getHypervisorUri()) + ": "
+                        + f.getFailure().getCode() + ": " + f.getFailure().getMessage()
+                        + "; recovery went on (safe by the lease TTL)");
             }
             default -> {
                 return info(record.getRecordCase().name());

@@ -171,12 +171,16 @@ public final class FailoverPlanner {
 
         void startGuestFailover(String guestId) {
             GuestEntry guest = work.guest(guestId).orElse(null);
-            if (guest == null || guest.state() != GuestState.GUEST_STATE_PROTECTED) {
+            // An AT_RISK guest whose failover was abandoned is retried from the host it was being recovered from.
+            Optional<String> retryFrom = guest == null || guest.state() != GuestState.GUEST_STATE_AT_RISK
+                    ? Optional.empty() : work.abandonedRecovery(guestId).map(a -> a.lostHostId());
+            if (guest == null || guest.state() != GuestState.GUEST_STATE_PROTECTED && retryFrom.isEmpty()) {
                 return;
             }
-            String operationId = "failover-" + (work.operationCount() + 1) + "-" + guest.ownerHostId();
+            String from = retryFrom.orElse(guest.ownerHostId());
+            String operationId = "failover-" + (work.operationCount() + 1) + "-" + from;
             emit(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
-                    .setOperationId(operationId).setLostHostId(guest.ownerHostId()).setDeclaredAt(Timestamps.of(now))
+                    .setOperationId(operationId).setLostHostId(from).setDeclaredAt(Timestamps.of(now))
                     .addGuestIds(guestId)).build());
         }
 

@@ -124,6 +124,22 @@ public final class NotificationTexts {
                 + "- once the host is healthy, fail the guests back with ./lifeboat failback GUEST.\n");
     }
 
+    /** The coordinator could not fence a lost host; its guests were recovered anyway (safe by the lease TTL). */
+    public static Notification fenceFailed(io.lifeboat.protocol.v1.FenceFailed f, CoordinatorState state) {
+        String how = f.getAgentHostId().isEmpty() ? "no agent could be asked"
+                : "agent " + f.getAgentHostId() + (f.getHypervisorUri().isEmpty() ? " (the host's own)"
+                : " through " + f.getHypervisorUri());
+        return new Notification("fence", "[lifeboat] host " + f.getHostId() + " could NOT be fenced",
+                "Coordinator " + f.getRequestedBy() + " tried to fence lost host " + f.getHostId() + " when failover "
+                        + f.getOperationId() + " started (" + how + "), and it failed: " + failure(f.getFailure())
+                        + ".\n\nRecovery went on: the host's lease ran out before it started, so the host "
+                        + "stopped its guests itself (self-fencing) if it still runs at all. This is the usual result "
+                        + "when a host died.\n\n"
+                        + "What to do next:\n"
+                        + "- check that " + f.getHostId() + " is really off, or that its protected guests are stopped;\n"
+                        + "- do not start them there by hand: their standby may run them now.\n");
+    }
+
     /** A guest's newest restore point is older than its RPO. */
     public static Notification rpoViolated(String guestId, CoordinatorState state, Duration rpo,
                                            Optional<Instant> newest, Instant now) {

@@ -71,6 +71,7 @@ public final class Notifier {
     public List<Future<Boolean>> onEvent(Envelope event, CoordinatorState state) {
         Optional<Notification> n = switch (event.getPayloadCase()) {
             case FENCED -> Optional.of(NotificationTexts.fenced(event.getFenced(), state));
+            case FENCE_FAILED -> Optional.of(NotificationTexts.fenceFailed(event.getFenceFailed(), state));
             case DRILL_REPORT -> NotificationTexts.drill(event.getDrillReport(), state);
             // Failback mails come from the journaled FailbackProgress (onRecord), not from its FailbackStep events.
             default -> Optional.empty();

@@ -23,6 +23,7 @@ import io.lifeboat.protocol.v1.HostHealth;
 import io.lifeboat.protocol.v1.HostStateChanged;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+import io.lifeboat.protocol.v1.RecoveryStep;
 import io.lifeboat.protocol.v1.RecoveryStepChanged;
 import io.lifeboat.protocol.v1.RestorePointRecorded;
 
@@ -44,6 +45,8 @@ public final class CoordinatorState {
     private final Map<String, FailoverOperation> operations = new LinkedHashMap<>();
     private final Map<String, GuestBackups> backups = new TreeMap<>();
     private final Map<String, io.lifeboat.protocol.v1.FailbackProgress> failbacks = new LinkedHashMap<>();
+    private final Map<String, io.lifeboat.protocol.v1.HostFenceRequested> fences = new LinkedHashMap<>();
+    private final Map<String, AbandonedRecovery> abandoned = new TreeMap<>();
 
     /** Returns an independent copy, for planners that apply their own records as they decide. */
     public CoordinatorState copy() {
@@ -59,6 +62,8 @@ public final class CoordinatorState {
         copy.operations.putAll(operations);
         copy.backups.putAll(backups);
         copy.failbacks.putAll(failbacks);
+        copy.fences.putAll(fences);
+        copy.abandoned.putAll(abandoned);
         return copy;
     }
 
@@ -79,6 +84,9 @@ public final class CoordinatorState {
             case BACKUP_REQUESTED -> apply(record.getBackupRequested());
             case BACKUP_FINISHED -> apply(record.getBackupFinished());
             case FAILBACK_PROGRESS -> apply(record.getFailbackProgress());
+            case HOST_FENCE_REQUESTED -> fences.put(record.getHostFenceRequested().getCommandId(),
+                    record.getHostFenceRequested());
+            case HOST_FENCE_FINISHED -> fences.remove(record.getHostFenceFinished().getCommandId());
             case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
         }
     }
@@ -123,6 +131,7 @@ public final class CoordinatorState {
             if (g != null) {
                 guests.put(guestId, withState(g, GuestState.GUEST_STATE_FAILING_OVER, g.ownerHostId()));
             }
+            abandoned.remove(guestId);
         }
         operations.put(r.getOperationId(), new FailoverOperation(r.getOperationId(), r.getLostHostId(),
                 Timestamps.instant(r.getDeclaredAt()), r.getGuestIdsList(), recoveries));
@@ -141,13 +150,33 @@ public final class CoordinatorState {
         updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), old.step(),
                 old.status(), old.attempt(), old.pointId(), old.command(), old.deadline(), old.registeredSpec(),
                 Optional.of(Timestamps.instant(r.getAt())), old.abandonedAt()));
+        abandoned.remove(r.getGuestId());
         GuestEntry g = guests.get(r.getGuestId());
         if (g != null) {
             guests.put(r.getGuestId(), withState(g, GuestState.GUEST_STATE_FAILED_OVER, r.getTargetHostId()));
         }
     }
 
+    /**
+     * An abandoned recovery leaves the guest AT_RISK, for an admin to retry (nothing re-plans it on its own). Once a
+     * RegisterGuest may have reached the standby, a copy may exist (or run) there: the standby becomes the only host
+     * allowed to run the guest, so that the lost host, when it comes back, does not start a second copy (I1).
+     */
     private void apply(GuestRecoveryAbandoned r) {
+        FailoverOperation op = operations.get(r.getOperationId());
+        GuestRecovery before = op == null ? null : op.guests().get(r.getGuestId());
+        GuestEntry g = guests.get(r.getGuestId());
+        if (op != null && before != null && g != null) {
+            RecoveryStep step = before.step() == RecoveryStep.RECOVERY_STEP_UNSPECIFIED
+                    ? RecoveryStep.RECOVERY_STEP_SELECT_POINT : before.step();
+            boolean copyMayExist = step.getNumber() >= RecoveryStep.RECOVERY_STEP_REGISTER_VALUE;
+            guests.put(r.getGuestId(), withState(g, GuestState.GUEST_STATE_AT_RISK,
+                    copyMayExist ? g.standbyHostId() : g.ownerHostId()));
+            abandoned.put(r.getGuestId(), new AbandonedRecovery(r.getOperationId(), op.lostHostId(),
+                    "failover abandoned at " + step.name().substring("RECOVERY_STEP_".length()) + ": "
+                            + (r.hasFailure() ? r.getFailure().getMessage() : "no reason recorded"),
+                    Timestamps.instant(r.getAt())));
+        }
         updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), old.step(),
                 old.status(), old.attempt(), old.pointId(), Optional.empty(), Optional.empty(), old.registeredSpec(),
                 old.failedOverAt(), Optional.of(Timestamps.instant(r.getAt()))));
@@ -269,6 +298,16 @@ public final class CoordinatorState {
         return List.copyOf(failbacks.values());
     }
 
+    /** The fences the coordinator asked for that have not ended, by command id, in the order they were asked. */
+    public Map<String, io.lifeboat.protocol.v1.HostFenceRequested> pendingFences() {
+        return java.util.Collections.unmodifiableMap(fences);
+    }
+
+    /** Why a guest is AT_RISK after an abandoned failover; empty when its latest recovery was not abandoned. */
+    public Optional<AbandonedRecovery> abandonedRecovery(String guestId) {
+        return Optional.ofNullable(abandoned.get(guestId));
+    }
+
     /** Number of failover operations ever started. */
     public int operationCount() {
         return operations.size();
@@ -327,10 +366,22 @@ public final class CoordinatorState {
                                 .setPointId(r.pointId()).setAt(Timestamps.of(at)))));
                 r.abandonedAt().ifPresent(at -> out.addRecords(JournalRecord.newBuilder().setGuestRecoveryAbandoned(
                         GuestRecoveryAbandoned.newBuilder().setOperationId(op.operationId()).setGuestId(r.guestId())
-                                .setAt(Timestamps.of(at)))));
+                                .setAt(Timestamps.of(at)).setFailure(abandonmentFailure(op, r.guestId())))));
             }
         }
         failbacks.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setFailbackProgress(f)));
+        fences.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setHostFenceRequested(f)));
         return out.build();
+    }
+
+    /** The failure an abandoned recovery recorded, rebuilt from its reason for a snapshot. */
+    private io.lifeboat.protocol.v1.Failure abandonmentFailure(FailoverOperation op, String guestId) {
+        AbandonedRecovery a = abandoned.get(guestId);
+        String reason = a != null && a.operationId().equals(op.operationId()) ? a.reason() : "";
+        // The reason starts "failover abandoned at STEP: "; apply() adds that prefix again from the replayed step.
+        int colon = reason.indexOf(": ");
+        return io.lifeboat.protocol.v1.Failure.newBuilder()
+                .setErrorClass(io.lifeboat.protocol.v1.ErrorClass.ERROR_CLASS_PERMANENT).setCode("abandoned")
+                .setMessage(colon < 0 ? reason : reason.substring(colon + 2)).build();
     }
 }

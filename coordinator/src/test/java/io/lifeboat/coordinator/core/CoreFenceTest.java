@@ -1,0 +1,317 @@
+package io.lifeboat.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import io.lifeboat.coordinator.compat.CompatibilityEngine;
+import io.lifeboat.coordinator.failover.FailoverPlanner;
+import io.lifeboat.coordinator.failover.OutboundCommand;
+import io.lifeboat.coordinator.health.HostState;
+import io.lifeboat.coordinator.health.LeaseTimers;
+import io.lifeboat.coordinator.health.VoterPlacement;
+import io.lifeboat.coordinator.notify.NotificationTexts;
+import io.lifeboat.coordinator.state.CoordinatorState;
+import io.lifeboat.protocol.v1.CommandOutcome;
+import io.lifeboat.protocol.v1.CommandResult;
+import io.lifeboat.protocol.v1.DiskFormat;
+import io.lifeboat.protocol.v1.DiskSpec;
+import io.lifeboat.protocol.v1.Envelope;
+import io.lifeboat.protocol.v1.ErrorClass;
+import io.lifeboat.protocol.v1.Failure;
+import io.lifeboat.protocol.v1.FenceReason;
+import io.lifeboat.protocol.v1.FenceResult;
+import io.lifeboat.protocol.v1.FencingCapability;
+import io.lifeboat.protocol.v1.GuestBitness;
+import io.lifeboat.protocol.v1.GuestSpec;
+import io.lifeboat.protocol.v1.Heartbeat;
+import io.lifeboat.protocol.v1.HostFacts;
+import io.lifeboat.protocol.v1.HypervisorKind;
+import io.lifeboat.protocol.v1.Inventory;
+import io.lifeboat.protocol.v1.JournalRecord;
+import io.lifeboat.protocol.v1.MaterialiseResult;
+import io.lifeboat.protocol.v1.NicModel;
+import io.lifeboat.protocol.v1.NicSpec;
+import io.lifeboat.protocol.v1.PeerObservation;
+import io.lifeboat.protocol.v1.ProbeResult;
+import io.lifeboat.protocol.v1.RecoveryPlanDefined;
+import io.lifeboat.protocol.v1.ReplicationCommitted;
+import io.lifeboat.protocol.v1.VirtualizationExtension;
+import io.lifeboat.protocol.v1.VmdkCreateType;
+
+/**
+ * When recovery of a lost host starts, the core also fences that host: journaled before the command is sent, sent to
+ * the right agent, its result journaled and evented, never holding the recovery back, and resumed after a restart.
+ */
+class CoreFenceTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
+    private static final String URI = "qemu+ssh://root@10.0.0.2/system";
+
+    private final List<JournalRecord> journal = new ArrayList<>();
+
+    private static CoordinatorCore core(CoordinatorState state, long nowNanos) {
+        return new CoordinatorCore("c1", LeaseTimers.defaults(),
+                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
+                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()), state,
+                nowNanos);
+    }
+
+    private CoreOutput keep(CoreOutput out) {
+        journal.addAll(out.records());
+        return out;
+    }
+
+    private CoordinatorCore configured(CoordinatorCore core, String hypervisorEndpoint) {
+        keep(core.configure(List.of(RecoveryPlanDefined.newBuilder().setName("office").setTargetHostId("hostB")
+                        .setDestinationDir("/srv/lifeboat").putNetworkMap("bridged", "br0").build()),
+                List.of(new GuestProtection("g-mail", "mail", "hostA", "hostB", "office")),
+                List.of(new HostEndpoints("hostA", Optional.empty(), Optional.of(hypervisorEndpoint),
+                                Optional.of("10.0.0.2:22")),
+                        new HostEndpoints("hostB", Optional.of("10.0.0.3:7402"), Optional.empty(),
+                                Optional.empty()))));
+        return core;
+    }
+
+    private static Envelope from(String host, Envelope.Builder e) {
+        return e.setSender(host).setMessageId(host + "-" + System.nanoTime()).build();
+    }
+
+    private static HostFacts kvm(String id) {
+        return HostFacts.newBuilder().setHostId(id).setHypervisorKind(HypervisorKind.HYPERVISOR_KIND_LIBVIRT_KVM)
+                .setHypervisorVersion("9.0.0").setVirtualizationExtension(
+                        VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X).setCpu64BitCapable(true).setCpuCount(4)
+                .setMemoryBytes(8L << 30).setMemoryFreeBytes(6L << 30).setDatastoreFreeBytes(100L << 30)
+                .setFencingCapability(FencingCapability.FENCING_CAPABILITY_SELF_FENCE).build();
+    }
+
+    /** hostA runs mail, protected onto hostB with a verified point; then hostA goes silent and its probes fail. */
+    private List<CoreOutput> hostALost(CoordinatorCore core) {
+        keep(core.start(T0));
+        GuestSpec mail = GuestSpec.newBuilder().setName("mail").setHypervisorUuid("uuid-mail")
+                .setBitness(GuestBitness.GUEST_BITNESS_32).setVcpus(1).setMemoryBytes(1L << 30)
+                .addDisks(DiskSpec.newBuilder().setPath("/vm/mail/mail.vmdk").setFormat(DiskFormat.DISK_FORMAT_VMDK)
+                        .setVmdkCreateType(VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE)
+                        .setCapacityBytes(8L << 30))
+                .addNics(NicSpec.newBuilder().setMacAddress("52:54:00:11:22:33").setModel(NicModel.NIC_MODEL_VIRTIO)
+                        .setNetwork("bridged")).build();
+        keep(core.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setInventory(Inventory.newBuilder()
+                .setHostId("hostA").setFacts(kvm("hostA")).addGuests(mail))), 0, T0));
+        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setInventory(Inventory.newBuilder()
+                .setHostId("hostB").setFacts(kvm("hostB")))), 0, T0));
+        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setReplicationCommitted(ReplicationCommitted
+                .newBuilder().setGuestId("g-mail").setPointId("g-mail/20261130T095500Z").setTargetHostId("hostB")
+                .setSnapshotTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(T0.getEpochSecond() - 300)))),
+                0, T0));
+        List<CoreOutput> outputs = new ArrayList<>();
+        for (long now = 0; now <= 15 * S; now += S / 10) {
+            if (now % S == 0) {
+                keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                        .setHostId("hostB").addPeers(PeerObservation.newBuilder().setVoterId("hostA")
+                                .setSinceLastHeard(com.google.protobuf.Duration.newBuilder().setSeconds(now / S))))),
+                        now, T0.plusNanos(now)));
+            }
+            CoreOutput out = keep(core.tick(now, T0.plusNanos(now)));
+            outputs.add(out);
+            for (var probe : out.replies()) {
+                keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult
+                        .newBuilder().setCommandId(probe.envelope().getProbePeerHost().getHeader().getCommandId())
+                        .setProbe(ProbeResult.newBuilder().setPeerHostId("hostA")))), now, T0.plusNanos(now)));
+            }
+            if (out.commands().stream().anyMatch(c -> c.envelope().hasFencePeerHost())) {
+                break;
+            }
+        }
+        assertThat(core.leases().state("hostA")).isEqualTo(HostState.LOST);
+        return outputs;
+    }
+
+    private static OutboundCommand fenceCommand(List<CoreOutput> outputs) {
+        return outputs.stream().flatMap(o -> o.commands().stream()).filter(c -> c.envelope().hasFencePeerHost())
+                .findFirst().orElseThrow(() -> new AssertionError("no FencePeerHost was sent"));
+    }
+
+    private static CommandResult fenceResult(String commandId, boolean ok) {
+        CommandResult.Builder r = CommandResult.newBuilder().setCommandId(commandId);
+        return ok ? r.setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                .setFence(FenceResult.newBuilder().addStoppedGuestIds("g-mail")).build()
+                : r.setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED).setFailure(Failure.newBuilder()
+                        .setErrorClass(ErrorClass.ERROR_CLASS_RETRIABLE).setCode("unreachable")
+                        .setMessage("agent hostB: cannot fence host hostA: " + URI + " did not answer")).build();
+    }
+
+    @Test
+    void theStandbyFencesTheLostHostThroughItsHypervisorUriJournaledFirstWhileRecoveryGoesOn() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        List<CoreOutput> outputs = hostALost(core);
+        CoreOutput started = outputs.get(outputs.size() - 1);
+        OutboundCommand fence = fenceCommand(List.of(started));
+
+        // Sent to the surviving standby, naming the peer, its URI and the guests as its hypervisor knows them.
+        assertThat(fence.hostId()).isEqualTo("hostB");
+        var cmd = fence.envelope().getFencePeerHost();
+        assertThat(cmd.getPeerHostId()).isEqualTo("hostA");
+        assertThat(cmd.getHypervisorUri()).isEqualTo(URI);
+        assertThat(cmd.getGuestsList()).singleElement().satisfies(g -> {
+            assertThat(g.getGuestId()).isEqualTo("g-mail");
+            assertThat(g.getName()).isEqualTo("mail");
+            assertThat(g.getHypervisorUuid()).isEqualTo("uuid-mail");
+        });
+        // I4: the same output journals the request, carrying the very command, before commands go out.
+        assertThat(started.records()).filteredOn(JournalRecord::hasHostFenceRequested).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.getHostFenceRequested().getCommand()).isEqualTo(fence.envelope());
+                    assertThat(r.getHostFenceRequested().getAgentHostId()).isEqualTo("hostB");
+                    assertThat(r.getHostFenceRequested().getHostId()).isEqualTo("hostA");
+                });
+        assertThat(core.state().pendingFences()).containsKey(cmd.getHeader().getCommandId());
+        // Recovery does not wait for the fence: the first recovery command leaves with it.
+        String materialiseId = started.commands().stream().filter(c -> c.envelope().hasMaterialiseRestorePoint())
+                .findFirst().orElseThrow().envelope().getMaterialiseRestorePoint().getHeader().getCommandId();
+
+        // The usual case after a host died: the fence fails. Journaled, evented, and recovery carries on.
+        CoreOutput failed = keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(
+                fenceResult(cmd.getHeader().getCommandId(), false))), 16 * S, T0.plusSeconds(16)));
+        assertThat(failed.records()).singleElement().satisfies(r -> {
+            assertThat(r.getHostFenceFinished().getSucceeded()).isFalse();
+            assertThat(r.getHostFenceFinished().getFailure().getMessage()).contains("hostA").contains(URI);
+            assertThat(JournalEvents.of(r, core.state(), "c1")).singleElement().satisfies(e -> {
+                assertThat(e.getFenceFailed().getHostId()).isEqualTo("hostA");
+                assertThat(e.getFenceFailed().getHypervisorUri()).isEqualTo(URI);
+                assertThat(NotificationTexts.fenceFailed(e.getFenceFailed(), core.state()).subject())
+                        .contains("hostA could NOT be fenced");
+            });
+        });
+        assertThat(core.state().pendingFences()).isEmpty();
+        CoreOutput next = core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult
+                .newBuilder().setCommandId(materialiseId).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
+                .setMaterialise(MaterialiseResult.newBuilder().addDisks(DiskSpec.newBuilder()
+                        .setPath("/srv/lifeboat/g-mail/disk0.qcow2").setFormat(DiskFormat.DISK_FORMAT_QCOW2))))),
+                17 * S, T0.plusSeconds(17));
+        assertThat(next.commands()).singleElement().satisfies(c -> assertThat(c.envelope().hasRegisterGuest())
+                .isTrue());
+    }
+
+    @Test
+    void aFenceThatWorkedIsEventedAsFencedByTheCoordinatorAndMailed() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        var cmd = fenceCommand(hostALost(core)).envelope().getFencePeerHost();
+        CoreOutput done = core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(
+                fenceResult(cmd.getHeader().getCommandId(), true))), 16 * S, T0.plusSeconds(16));
+        assertThat(done.records()).singleElement().satisfies(r -> {
+            assertThat(r.getHostFenceFinished().getSucceeded()).isTrue();
+            assertThat(r.getHostFenceFinished().getStoppedGuestIdsList()).containsExactly("g-mail");
+            assertThat(JournalEvents.of(r, core.state(), "c1")).singleElement().satisfies(e -> {
+                assertThat(e.getFenced().getHostId()).isEqualTo("hostA");
+                assertThat(e.getFenced().getReason()).isEqualTo(FenceReason.FENCE_REASON_REMOTE_POWER_OFF);
+                assertThat(e.getFenced().getFencedBy()).isEqualTo("c1");
+                assertThat(e.getFenced().getStoppedGuestIdsList()).containsExactly("g-mail");
+                assertThat(NotificationTexts.fenced(e.getFenced(), core.state()).subject())
+                        .isEqualTo("[lifeboat] host hostA FENCED (remote power off)");
+            });
+        });
+    }
+
+    @Test
+    void aRestartResendsAPendingFenceWithItsIdAndNeverOneThatFinished() {
+        CoordinatorCore first = configured(core(new CoordinatorState(), 0), URI);
+        var cmd = fenceCommand(hostALost(first)).envelope().getFencePeerHost();
+        String id = cmd.getHeader().getCommandId();
+
+        // Restart with the fence pending: sent again, same command id, new epoch; and again when hostB relinks.
+        CoordinatorState replayed = new CoordinatorState();
+        journal.forEach(replayed::apply);
+        CoordinatorCore second = configured(core(replayed, 100 * S), URI);
+        CoreOutput resumed = keep(second.start(T0.plusSeconds(100)));
+        assertThat(resumed.commands()).filteredOn(c -> c.envelope().hasFencePeerHost()).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.hostId()).isEqualTo("hostB");
+                    assertThat(c.envelope().getFencePeerHost().getHeader().getCommandId()).isEqualTo(id);
+                    assertThat(c.envelope().getFencePeerHost().getHeader().getEpoch()).isEqualTo(2);
+                });
+        assertThat(second.linkUp("hostB").commands()).filteredOn(c -> c.envelope().hasFencePeerHost()).hasSize(1);
+        assertThat(second.linkUp("hostA").commands()).noneMatch(c -> c.envelope().hasFencePeerHost());
+        // A journal snapshot keeps a pending fence too.
+        CoordinatorState fromSnapshot = new CoordinatorState();
+        second.state().toSnapshot().getRecordsList().forEach(fromSnapshot::apply);
+        assertThat(fromSnapshot.pendingFences()).containsOnlyKeys(id);
+
+        keep(second.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(fenceResult(id, true))),
+                101 * S, T0.plusSeconds(101)));
+        CoordinatorState again = new CoordinatorState();
+        journal.forEach(again::apply);
+        assertThat(again.pendingFences()).isEmpty();
+        CoordinatorCore third = configured(core(again, 200 * S), URI);
+        assertThat(third.start(T0.plusSeconds(200)).commands()).noneMatch(c -> c.envelope().hasFencePeerHost());
+        assertThat(third.linkUp("hostB").commands()).noneMatch(c -> c.envelope().hasFencePeerHost());
+    }
+
+    @Test
+    void anUnansweredFenceFailsAtItsDeadline() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        hostALost(core);
+        List<JournalRecord> finished = new ArrayList<>();
+        for (long now = 16 * S; now <= 120 * S; now += S) {
+            core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                    .setHostId("hostB"))), now, T0.plusNanos(now));
+            core.tick(now, T0.plusNanos(now)).records().stream().filter(JournalRecord::hasHostFenceFinished)
+                    .forEach(finished::add);
+        }
+        assertThat(finished).singleElement().satisfies(r -> {
+            assertThat(r.getHostFenceFinished().getFailure().getCode()).isEqualTo("timed_out");
+            assertThat(r.getHostFenceFinished().getFailure().getMessage())
+                    .startsWith("fence of host hostA by agent hostB through " + URI + " got no result by ");
+        });
+        assertThat(core.state().pendingFences()).isEmpty();
+    }
+
+    @Test
+    void withoutAHypervisorUriTheFenceIsJournaledAsImpossibleAndRecoveryStillStarts() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), "10.0.0.2:16509");
+        hostALost(core);
+        assertThat(journal).filteredOn(JournalRecord::hasHostFenceFinished).singleElement().satisfies(r -> {
+            assertThat(r.getHostFenceFinished().getFailure().getCode()).isEqualTo("cannot_fence");
+            assertThat(r.getHostFenceFinished().getFailure().getMessage())
+                    .isEqualTo("host hostA has no hypervisor API URI (its probe endpoint is '10.0.0.2:16509'): no "
+                            + "surviving agent can stop its guests through it");
+        });
+        assertThat(journal).noneMatch(JournalRecord::hasHostFenceRequested);
+        assertThat(journal).anyMatch(JournalRecord::hasFailoverStarted);
+    }
+
+    @Test
+    void aLostHostWhoseOwnAgentAnswersAgainGetsTheFenceCommand() {
+        // A journal in which hostA was declared LOST (failover armed) but no failover started yet.
+        CoordinatorCore first = configured(core(new CoordinatorState(), 0), URI);
+        hostALost(first);
+        List<JournalRecord> beforeFailover = new ArrayList<>(journal.subList(0, journal.stream()
+                .filter(JournalRecord::hasFailoverStarted).findFirst().map(journal::indexOf).orElseThrow()));
+        CoordinatorState replayed = new CoordinatorState();
+        beforeFailover.forEach(replayed::apply);
+        CoordinatorCore core = configured(core(replayed, 50 * S), URI);
+        core.start(T0.plusSeconds(50));
+        assertThat(core.leases().state("hostA")).isEqualTo(HostState.LOST);
+        // hostA's agent (an agentless proxy beside the host, say) links again before the next tick.
+        core.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                .setHostId("hostA"))), 50 * S, T0.plusSeconds(50));
+        ManualFailover manual = core.failoverGuest("g-mail", "admin", false, T0.plusSeconds(50));
+        assertThat(manual.conflict()).isEmpty();
+        assertThat(manual.output().commands()).filteredOn(c -> c.envelope().hasFence()).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.hostId()).isEqualTo("hostA");
+                    assertThat(c.envelope().getFence().getReason()).contains("host hostA lost");
+                });
+        assertThat(manual.output().records()).filteredOn(JournalRecord::hasHostFenceRequested).singleElement()
+                .satisfies(r -> assertThat(r.getHostFenceRequested().getAgentHostId()).isEqualTo("hostA"));
+        assertThat(manual.output().commands()).anyMatch(c -> c.envelope().hasMaterialiseRestorePoint()
+                && c.hostId().equals("hostB"));
+    }
+}
