@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 import com.google.protobuf.Duration;
@@ -380,21 +381,9 @@ public final class CoordinatorCore {
             return ManualFailover.refused("guest " + guestId + " is " + g.state().name().replace("GUEST_STATE_", "")
                     + ", not PROTECTED: only a protected guest can be failed over");
         }
-        String owner = g.ownerHostId();
-        HostState hostState = hostIds.contains(owner) ? leases.state(owner) : HostState.UP;
-        boolean off = hostState == HostState.FENCED
-                || hostState == HostState.LOST && (leases.failoverArmed(owner) || primaryConfirmedOff);
-        if (!off) {
-            String why = switch (hostState) {
-                case LOST -> "host " + owner + " is LOST but cannot fence itself (" + leases.notArmedReason(owner)
-                        + "): confirm that it is off (primaryConfirmedOff: true) to fail guest " + guestId + " over";
-                case SUSPECTED -> "host " + owner + " is SUSPECTED, not yet LOST: its lease may still be valid and "
-                        + "guest " + guestId + " may still run there; wait until it is LOST, then confirm it is off";
-                default -> "host " + owner + " is " + hostState + " and may be running guest " + guestId
-                        + ": a running primary must be stopped (the host FENCED or LOST) before failover, so that "
-                        + "two copies never run";
-            };
-            return ManualFailover.refused(why);
+        Optional<String> ownerMayRun = ownerMayRun(g, primaryConfirmedOff);
+        if (ownerMayRun.isPresent()) {
+            return ManualFailover.refused(ownerMayRun.get());
         }
         boolean hasPoint = state.points(guestId).stream()
                 .anyMatch(p -> p.verified() && p.storeHostId().equals(g.standbyHostId()));
@@ -402,16 +391,91 @@ public final class CoordinatorCore {
             return ManualFailover.refused("guest " + guestId + " has no verified restore point on its standby "
                     + g.standbyHostId() + ": nothing to fail over to");
         }
+        return startRecovery(new PlannerInput.ManualFailover(guestId, wall), guestId, user, "failover");
+    }
+
+    /**
+     * An admin asks to restore guest {@code guestId} from restore point {@code pointId} onto its standby (after
+     * ransomware or a bad update on the primary): a failover of just this guest with that point pinned instead of the
+     * latest verified one. It starts only when no second production copy can result (I1): the guest is PROTECTED,
+     * the point is a verified point of it on its standby, and either its owner is off as for
+     * {@link #failoverGuest}, or the owner is UP and its latest lease renewal reports the guest not running (the
+     * admin stopped it there); the standby must not report it running either.
+     *
+     * @param user the admin, for the refusal text and logs
+     */
+    public ManualFailover restoreGuest(String guestId, String pointId, String user, boolean primaryConfirmedOff,
+                                       Instant wall) {
+        var guest = state.guest(guestId);
+        if (guest.isEmpty()) {
+            return ManualFailover.refused("guest " + guestId + " is not protected by coordinator " + nodeId);
+        }
+        var g = guest.get();
+        if (g.state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED) {
+            return ManualFailover.refused("guest " + guestId + " is " + g.state().name().replace("GUEST_STATE_", "")
+                    + ", not PROTECTED: only a protected guest can be restored onto its standby");
+        }
+        if (state.points(guestId).stream().noneMatch(p -> p.pointId().equals(pointId) && p.verified()
+                && p.storeHostId().equals(g.standbyHostId()))) {
+            return ManualFailover.refused("restore point " + pointId + " is not a verified restore point of guest "
+                    + guestId + " on its standby " + g.standbyHostId());
+        }
+        String owner = g.ownerHostId();
+        Optional<String> ownerMayRun = ownerMayRun(g, primaryConfirmedOff);
+        if (ownerMayRun.isPresent() && hostIds.contains(owner) && leases.state(owner) == HostState.UP) {
+            // An UP owner is safe only when its latest lease renewal says the guest is stopped there.
+            ownerMayRun = !runningGuests.containsKey(owner) ? Optional.of("host " + owner + " is UP and has not "
+                    + "renewed its lease since coordinator " + nodeId + " started: cannot tell whether guest "
+                    + guestId + " is stopped there") : runningGuests.get(owner).contains(guestId)
+                    ? Optional.of("guest " + guestId + " still runs on host " + owner + ": stop it there first, so "
+                    + "that two copies never run") : Optional.empty();
+        }
+        if (ownerMayRun.isPresent()) {
+            return ManualFailover.refused(ownerMayRun.get());
+        }
+        if (runningGuests.getOrDefault(g.standbyHostId(), Set.of()).contains(guestId)) {
+            return ManualFailover.refused("guest " + guestId + " already runs on its standby " + g.standbyHostId()
+                    + ": stop that copy before restoring");
+        }
+        return startRecovery(new PlannerInput.Restore(guestId, pointId, wall), guestId, user, "restore");
+    }
+
+    /**
+     * Why the owner of {@code g} may still run it, as the refusal an admin reads, or empty when it is FENCED, LOST
+     * with failover armed, or LOST and confirmed off by the admin.
+     */
+    private Optional<String> ownerMayRun(io.lifeboat.coordinator.state.GuestEntry g, boolean primaryConfirmedOff) {
+        String guestId = g.guestId();
+        String owner = g.ownerHostId();
+        HostState hostState = hostIds.contains(owner) ? leases.state(owner) : HostState.UP;
+        boolean off = hostState == HostState.FENCED
+                || hostState == HostState.LOST && (leases.failoverArmed(owner) || primaryConfirmedOff);
+        if (off) {
+            return Optional.empty();
+        }
+        return Optional.of(switch (hostState) {
+            case LOST -> "host " + owner + " is LOST but cannot fence itself (" + leases.notArmedReason(owner)
+                    + "): confirm that it is off (primaryConfirmedOff: true) to fail guest " + guestId + " over";
+            case SUSPECTED -> "host " + owner + " is SUSPECTED, not yet LOST: its lease may still be valid and "
+                    + "guest " + guestId + " may still run there; wait until it is LOST, then confirm it is off";
+            default -> "host " + owner + " is " + hostState + " and may be running guest " + guestId
+                    + ": a running primary must be stopped (the host FENCED or LOST) before failover, so that "
+                    + "two copies never run";
+        });
+    }
+
+    /** Plans {@code input} (a manual failover or a restore of one guest) and names the operation it started. */
+    private ManualFailover startRecovery(PlannerInput input, String guestId, String user, String action) {
         Out out = new Out();
-        Decision decision = planner.plan(state, new PlannerInput.ManualFailover(guestId, wall));
+        Decision decision = planner.plan(state, input);
         out.decision(decision);
         String operationId = decision.records().stream().filter(JournalRecord::hasFailoverStarted).findFirst()
                 .map(r -> r.getFailoverStarted().getOperationId()).orElse(null);
         if (operationId == null) {
-            return ManualFailover.refused("guest " + guestId + ": no failover could be started (asked by " + user
-                    + ")");
+            return ManualFailover.refused("guest " + guestId + ": no " + action + " could be started (asked by "
+                    + user + ")");
         }
-        return new ManualFailover(out.build(), java.util.Optional.of(operationId), java.util.Optional.empty());
+        return new ManualFailover(out.build(), Optional.of(operationId), Optional.empty());
     }
 
     /** Fails {@code guestId} back, judging "no copy runs on the primary" by the primary's latest lease renewal. */

@@ -100,7 +100,9 @@ public final class FailoverPlanner {
         if (input instanceof PlannerInput.RecoveryDue due) {
             run.startFailover(due.hostId());
         } else if (input instanceof PlannerInput.ManualFailover manual) {
-            run.startGuestFailover(manual.guestId());
+            run.startGuestFailover(manual.guestId(), "");
+        } else if (input instanceof PlannerInput.Restore restore) {
+            run.startGuestFailover(restore.guestId(), restore.pointId());
         } else if (input instanceof PlannerInput.CommandFinished finished) {
             run.finished(finished.result());
         } else if (input instanceof PlannerInput.Tick) {
@@ -169,7 +171,7 @@ public final class FailoverPlanner {
                     .addAllGuestIds(guests.stream().map(GuestEntry::guestId).toList())).build());
         }
 
-        void startGuestFailover(String guestId) {
+        void startGuestFailover(String guestId, String restorePointId) {
             GuestEntry guest = work.guest(guestId).orElse(null);
             // An AT_RISK guest whose failover was abandoned is retried from the host it was being recovered from.
             Optional<String> retryFrom = guest == null || guest.state() != GuestState.GUEST_STATE_AT_RISK
@@ -181,7 +183,7 @@ public final class FailoverPlanner {
             String operationId = "failover-" + (work.operationCount() + 1) + "-" + from;
             emit(JournalRecord.newBuilder().setFailoverStarted(FailoverStarted.newBuilder()
                     .setOperationId(operationId).setLostHostId(from).setDeclaredAt(Timestamps.of(now))
-                    .addGuestIds(guestId)).build());
+                    .addGuestIds(guestId).setRestorePointId(restorePointId)).build());
         }
 
         void finished(CommandResult result) {
@@ -283,12 +285,15 @@ public final class FailoverPlanner {
 
         private void selectPoint(FailoverOperation op, String guestId) {
             GuestEntry guest = work.guest(guestId).orElseThrow();
+            // A restore comes with the admin's point pinned; a failover takes the latest verified one.
+            String pinned = op.guests().get(guestId).pointId();
             Optional<RestorePoint> point = work.points(guestId).stream()
                     .filter(p -> p.verified() && p.storeHostId().equals(guest.standbyHostId()))
+                    .filter(p -> pinned.isEmpty() || p.pointId().equals(pinned))
                     .max(Comparator.comparing(RestorePoint::snapshotTime));
             if (point.isEmpty()) {
-                abandon(op, guestId, "no_verified_point", "guest " + guestId + ": no verified restore point on host "
-                        + guest.standbyHostId());
+                abandon(op, guestId, "no_verified_point", "guest " + guestId + ": no verified restore point "
+                        + (pinned.isEmpty() ? "" : pinned + " ") + "on host " + guest.standbyHostId());
                 return;
             }
             Optional<HostFacts> facts = work.hostFacts(guest.standbyHostId());

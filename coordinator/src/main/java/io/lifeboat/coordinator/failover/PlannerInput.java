@@ -30,6 +30,18 @@ public sealed interface PlannerInput {
     }
 
     /**
+     * An admin asked to restore one guest from a restore point of their choice onto its standby, under the same
+     * preconditions as a manual failover: a failover of just this guest starts with {@code pointId} pinned instead of
+     * the latest verified point, unless the guest is not PROTECTED.
+     *
+     * @param guestId the guest
+     * @param pointId the chosen restore point
+     * @param at now
+     */
+    record Restore(String guestId, String pointId, Instant at) implements PlannerInput {
+    }
+
+    /**
      * An agent finished a command.
      *
      * @param result its result

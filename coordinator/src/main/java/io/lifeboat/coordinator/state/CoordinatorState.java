@@ -126,7 +126,11 @@ public final class CoordinatorState {
     private void apply(FailoverStarted r) {
         Map<String, GuestRecovery> recoveries = new LinkedHashMap<>();
         for (String guestId : r.getGuestIdsList()) {
-            recoveries.put(guestId, GuestRecovery.initial(guestId));
+            GuestRecovery initial = GuestRecovery.initial(guestId);
+            // A restore pins the admin's point from the start (SELECT_POINT checks it instead of taking the latest).
+            recoveries.put(guestId, r.getRestorePointId().isEmpty() ? initial : new GuestRecovery(guestId,
+                    initial.step(), initial.status(), initial.attempt(), r.getRestorePointId(), initial.command(),
+                    initial.deadline(), initial.registeredSpec(), initial.failedOverAt(), initial.abandonedAt()));
             GuestEntry g = guests.get(guestId);
             if (g != null) {
                 guests.put(guestId, withState(g, GuestState.GUEST_STATE_FAILING_OVER, g.ownerHostId()));
