@@ -13,8 +13,10 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,10 +36,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Run the demo: two lab hosts, a coordinator, an agent in each host, two protected test guests "
         + "replicated from hostA to hostB. Ctrl-C tears it down (`lab down` too).",
+        "The web page's address, user and password (random, or $LIFEBOAT_DEMO_PASSWORD) are printed once the guests "
+            + "are protected.",
         "--kill-primary: once every guest has a restore point, kill hostA, wait for the automatic failover to "
             + "hostB and print the achieved RTO and RPO per guest, then tear down."})
 public final class DemoCommand implements Callable<Integer> {
   static final List<String> GUESTS = List.of("demo1", "demo2");
+  /** The environment variable that sets the demo admin's password instead of a random one. */
+  static final String PASSWORD_ENV = "LIFEBOAT_DEMO_PASSWORD";
   private static final int RPO_SECONDS = 30;
   private static final int BOOT_TIMEOUT_SECONDS = 60;
   private static final Duration LINK_TIMEOUT = Duration.ofSeconds(90);
@@ -71,11 +77,15 @@ public final class DemoCommand implements Callable<Integer> {
       progress("creating the lab (replaces a lab of `lab up`; builds the host image on first use)");
       lab = Lab.create(Lab.Mode.CLI);
       Path work = lab.knownHosts().getParent().resolve("site");
-      site = LabSite.start(lab, new LabSite.Settings(GUESTS, RPO_SECONDS, BOOT_TIMEOUT_SECONDS, work),
-          this::progress);
+      String password = adminPassword();
+      site = LabSite.start(lab, new LabSite.Settings(GUESTS, RPO_SECONDS, BOOT_TIMEOUT_SECONDS, work)
+          .withAdmin(password), this::progress);
       SiteFailover failover = new SiteFailover(site);
       failover.awaitLinked(LINK_TIMEOUT);
       progress("agents linked: coordinator sees " + site.primary().name() + " and " + site.standby().name() + " UP");
+      Optional<String> http = site.coordinator().httpAddress();
+      progress(http.map(h -> "web page: " + h + "/ (log in as " + LabSite.ADMIN_USER + ", password " + password
+          + "); metrics: " + h + "/metrics").orElse("coordinator web: not answering on loopback"));
       Instant protectedFrom = Instant.now();
       List<SiteFailover.PointSeen> points = failover.awaitRestorePoints(protectedFrom, POINTS_TIMEOUT);
       long storeBytes = site.standbyStoreBytes();
@@ -84,12 +94,11 @@ public final class DemoCommand implements Callable<Integer> {
             + seconds(p.seenAfter()) + " s (" + p.pointId() + ")");
       }
       progress("standby store holds " + storeBytes + " bytes");
-      Optional<String> http = site.coordinator().httpAddress();
-      progress(http.map(h -> "coordinator web: " + h + "/api/v1/status and " + h + "/metrics")
-          .orElse("coordinator web: not served by this build"));
       JsonObject doc = new JsonObject().put("runId", lab.runId()).put("hosts", hosts())
           .put("coordinator", site.coordinator().listenHost() + ":" + site.coordinator().port())
-          .put("httpAddress", http.orElse(null)).put("standbyStoreBytes", storeBytes);
+          .put("httpAddress", http.orElse(null)).put("standbyStoreBytes", storeBytes)
+          .put("webPage", http.map(h -> new JsonObject().put("url", h + "/").put("user", LabSite.ADMIN_USER)
+              .put("password", password)).orElse(null));
       JsonArray guests = new JsonArray();
       for (SiteFailover.PointSeen p : points) {
         guests.add(guestJson(p.guest()).put("firstPointId", p.pointId())
@@ -141,6 +150,20 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /**
+   * The demo admin's password: {@value #PASSWORD_ENV} when it is set, else a random one for this run (the demo's
+   * coordinator lives only as long as the demo).
+   */
+  private static String adminPassword() {
+    String given = System.getenv(PASSWORD_ENV);
+    if (given != null && !given.isBlank()) {
+      return given;
+    }
+    byte[] random = new byte[15];
+    new SecureRandom().nextBytes(random);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
   }
 
   private JsonArray hosts() {

@@ -55,20 +55,29 @@ public final class LabSite implements AutoCloseable {
    * @param rpoSeconds each guest's RPO
    * @param bootTimeoutSeconds the boot check's timeout on the standby
    * @param workDir a local directory for the coordinator's configuration, secret, journal and the staged classpath
+   * @param vmwareStandby the VI-simulated standby's options, or null for the libvirt hostB
+   * @param adminPassword the password of the coordinator's REST user {@value LabSite#ADMIN_USER}, or null for no users
+   * @param viewerPassword the password of its viewer {@value LabSite#VIEWER_USER}, or null for none
+   * @param dataDisk a data disk of the first guest, or null for none
+   * @param replicationLimit the agents' {@code replication.limitRate} (e.g. {@code 12M}), or null for unlimited
    */
   public record Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir,
-      VmwareSimulatorOptions vmwareStandby) {
+      VmwareSimulatorOptions vmwareStandby, String adminPassword, String viewerPassword, GuestDataDisk dataDisk,
+      String replicationLimit) {
     public Settings {
       guestNames = List.copyOf(guestNames);
       if (guestNames.isEmpty() || guestNames.size() > 2) {
         throw new IllegalArgumentException("lab site: 1 or 2 guests, not " + guestNames.size());
       }
       Objects.requireNonNull(workDir, "workDir");
+      if (viewerPassword != null && adminPassword == null) {
+        throw new IllegalArgumentException("lab site: a viewer needs an admin too (withAdmin)");
+      }
     }
 
     /** A site whose standby is the libvirt lab host hostB. */
     public Settings(List<String> guestNames, int rpoSeconds, int bootTimeoutSeconds, Path workDir) {
-      this(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, null);
+      this(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, null, null, null, null, null);
     }
 
     /**
@@ -76,10 +85,42 @@ public final class LabSite implements AutoCloseable {
      * managed by an agent inside it over the VI API, and the guests left x86_64 (64-bit capable) domains on hostA.
      */
     public Settings withVmwareStandby(VmwareSimulatorOptions options) {
-      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, Objects.requireNonNull(options));
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, Objects.requireNonNull(options),
+          adminPassword, viewerPassword, dataDisk, replicationLimit);
+    }
+
+    /**
+     * The same site whose coordinator has a REST user, the admin {@value LabSite#ADMIN_USER} with {@code password};
+     * its API then needs a login.
+     */
+    public Settings withAdmin(String password) {
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, vmwareStandby,
+          Objects.requireNonNull(password), viewerPassword, dataDisk, replicationLimit);
+    }
+
+    /** The same site with a second REST user, the viewer {@value LabSite#VIEWER_USER} with {@code password}. */
+    public Settings withViewer(String password) {
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, vmwareStandby, adminPassword,
+          Objects.requireNonNull(password), dataDisk, replicationLimit);
+    }
+
+    /** The same site whose first guest also has {@code disk}, attached before it first boots. */
+    public Settings withDataDisk(GuestDataDisk disk) {
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, vmwareStandby, adminPassword,
+          viewerPassword, Objects.requireNonNull(disk), replicationLimit);
+    }
+
+    /** The same site whose agents cap each replication push at {@code limitRate} bytes per second (e.g. 12M). */
+    public Settings withReplicationLimit(String limitRate) {
+      return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, vmwareStandby, adminPassword,
+          viewerPassword, dataDisk, Objects.requireNonNull(limitRate));
     }
   }
 
+  /** The coordinator's REST admin of {@link Settings#withAdmin}. */
+  public static final String ADMIN_USER = SiteConfigs.ADMIN_USER;
+  /** The coordinator's REST viewer of {@link Settings#withViewer}. */
+  public static final String VIEWER_USER = SiteConfigs.VIEWER_USER;
   /** The name of the VMware standby host of {@link Settings#withVmwareStandby}. */
   public static final String VMWARE_STANDBY = "vmB";
   private static final String VMWARE_PASSWORD_FILE = "/etc/lifeboat/vmware.password";
@@ -126,7 +167,7 @@ public final class LabSite implements AutoCloseable {
     List<SiteGuest> guests = new ArrayList<>();
     for (String name : settings.guestNames()) {
       SiteGuest g = SiteGuest.named(name);
-      installAndBoot(primary, g, settings.vmwareStandby() == null);
+      installAndBoot(primary, g, settings.vmwareStandby() == null, guests.isEmpty() ? settings.dataDisk() : null);
       guests.add(g);
       progress.accept("guest " + name + " runs on " + primary.name() + " (marker: " + g.marker() + ")");
     }
@@ -148,9 +189,9 @@ public final class LabSite implements AutoCloseable {
               .orElse(" (automatic failover armed)"));
       // The standby's agent first: the primary's agent fences its guests when it holds no lease from a majority by
       // its fence deadline, counted from its start, and on a loaded machine a peer JVM still starting can take longer.
-      site.installAgent(standby);
+      site.installAgent(standby, settings.replicationLimit());
       site.startAgent(standby);
-      site.installAgent(primary);
+      site.installAgent(primary, settings.replicationLimit());
       try {
         Awaitility.await(standby.name() + "'s agent linked").atMost(AGENT_LINK_TIMEOUT)
             .pollInterval(Duration.ofMillis(250)).until(() -> site.coordinator.state().hostHealth(standby.name())
@@ -168,7 +209,7 @@ public final class LabSite implements AutoCloseable {
     }
   }
 
-  private static void installAndBoot(LabHost host, SiteGuest g, boolean as32Bit) {
+  private static void installAndBoot(LabHost host, SiteGuest g, boolean as32Bit, GuestDataDisk dataDisk) {
     host.installGuest(g.spec());
     // The test guest runs 16-bit code. An i686 domain says so: its inventory then reports a 32-bit guest, which the
     // compatibility engine may place on the lab's hosts (QEMU TCG, no VT-x/AMD-V); an x86_64 domain leaves the word
@@ -176,6 +217,10 @@ public final class LabSite implements AutoCloseable {
     String xml = GuestDomainXml.render(g.spec(), host.guestDisk(g.name()), host.serialLogPath(g.name()));
     if (!xml.contains(X86_64)) {
       throw new LabException("lab site: guest " + g.name() + ": domain XML names no " + X86_64);
+    }
+    if (dataDisk != null) {
+      dataDisk.create(host, g.name());
+      xml = GuestDataDisk.attach(xml, GuestDataDisk.path(host, g.name()));
     }
     host.writeFile(host.domainXmlPath(g.name()), (as32Bit ? xml.replace(X86_64, "arch='i686'") : xml)
         .getBytes(StandardCharsets.UTF_8));
@@ -198,8 +243,12 @@ public final class LabSite implements AutoCloseable {
     int httpPort;
     try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       httpPort = free.getLocalPort();
-      Files.writeString(file, SiteConfigs.coordinator(gateway, httpPort, p, s, guests, settings.rpoSeconds(),
-          settings.bootTimeoutSeconds()), StandardCharsets.UTF_8);
+      String yaml = SiteConfigs.coordinator(gateway, httpPort, p, s, guests, settings.rpoSeconds(),
+          settings.bootTimeoutSeconds());
+      if (settings.adminPassword() != null) {
+        yaml += SiteConfigs.users(settings.adminPassword(), settings.viewerPassword());
+      }
+      Files.writeString(file, yaml, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new LabException("lab site: cannot write " + file + ": " + e.getMessage(), e);
     }
@@ -239,8 +288,11 @@ public final class LabSite implements AutoCloseable {
     return coordinator;
   }
 
-  /** Copies the classpath, the site secret and the agent configuration into the host. */
-  private void installAgent(LabHost host) {
+  /**
+   * Copies the classpath, the site secret and the agent configuration (pushes capped at {@code replicationLimit}
+   * unless it is null) into the host.
+   */
+  private void installAgent(LabHost host, String replicationLimit) {
     LabHost peer = host == primary ? standby : primary;
     // A fresh site starts from empty agent state: a host killed at the end of an earlier site (and restarted by the
     // lab since) still holds that site's epoch and would refuse this site's new coordinator as stale (I3).
@@ -262,7 +314,8 @@ public final class LabSite implements AutoCloseable {
     }
     String yaml = SiteConfigs.agent(new SiteConfigs.Host(host.name(), host.labAddress()),
         new SiteConfigs.Host(peer.name(), peer.labAddress()), coordinator.listenHost(), coordinator.port(),
-        host == primary ? guests : List.of(), host == standby, driver);
+        host == primary ? guests : List.of(), host == standby, driver)
+        + (replicationLimit == null ? "" : SiteConfigs.replication(replicationLimit));
     host.writeFile(SiteConfigs.AGENT_CONFIG, yaml.getBytes(StandardCharsets.UTF_8));
   }
 
