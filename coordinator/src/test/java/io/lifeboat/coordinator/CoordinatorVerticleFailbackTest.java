@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.AfterEach;
@@ -18,10 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.lifeboat.coordinator.api.auth.PasswordHasher;
 import io.lifeboat.coordinator.client.LifeboatApiException;
 import io.lifeboat.coordinator.client.LifeboatClient;
-import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
 import io.lifeboat.coordinator.config.SiteConfigs;
 import io.lifeboat.coordinator.metrics.FakeAgent;
 import io.lifeboat.coordinator.state.Timestamps;
@@ -40,41 +36,27 @@ import io.vertx.core.json.JsonObject;
 class CoordinatorVerticleFailbackTest {
 
     private static final String MAIL = "7f1c8d2e-0000-4000-8000-000000000001";
-    private static final String ADMIN_PASSWORD = "admin secret 1";
-    private static final String VIEWER_PASSWORD = "viewer secret 2";
     private static final String HOSTB_KEY = "another secret for hostB only";
 
     @TempDir
     Path dir;
 
-    private final Vertx vertx = Vertx.vertx();
+    private UsersSite site;
+    private Vertx vertx;
     private CoordinatorVerticle verticle;
     /** Each command as the fake agents received it, across both hosts, in arrival order: "KIND@host". */
     private final List<String> trace = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        verticle = new CoordinatorVerticle(CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas",
-                CoordinatorVerticleFailoverTest.FAST_TIMERS + """
-                        http:
-                          listen: "127.0.0.1:0"
-                        users:
-                          - {name: alice, role: admin, passwordHash: "%s"}
-                          - {name: victor, role: viewer, passwordHash: "%s"}
-                        """.formatted(PasswordHasher.hash(ADMIN_PASSWORD.toCharArray()),
-                        PasswordHasher.hash(VIEWER_PASSWORD.toCharArray())))));
-        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        site = new UsersSite(dir, CoordinatorVerticleFailoverTest.FAST_TIMERS);
+        vertx = site.vertx;
+        verticle = site.verticle;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    private LifeboatClient client(String user, String password) {
-        LifeboatClient c = new LifeboatClient(URI.create("http://127.0.0.1:" + verticle.httpPort()));
-        c.login(user, password.toCharArray());
-        return c;
+        site.close();
     }
 
     /** Answers the failback's commands a host gets that the stock standby answers leave unanswered. */
@@ -109,7 +91,7 @@ class CoordinatorVerticleFailbackTest {
                 .peer("hostB").primary(MAIL, "hostB", 8L << 20, 3L << 20).inventory(FakeAgent.guest("mail"));
         FakeAgent hostB = new FakeAgent(vertx, verticle.actualPort(), "hostB", "hostb-key", HOSTB_KEY)
                 .peer("hostA").standby("hostA").also(failbackAnswers()).listener(noting("hostB")).inventory();
-        LifeboatClient admin = client("alice", ADMIN_PASSWORD);
+        LifeboatClient admin = site.admin();
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.getObject("/api/v1/guests/" + MAIL)
                 .getString("newestPointId") != null);
         hostB.peerWentSilent();
@@ -125,7 +107,7 @@ class CoordinatorVerticleFailbackTest {
                         && h.getString("state").equals("UP")));
 
         // A viewer may not fail back: 403, and nothing starts.
-        LifeboatClient viewer = client("victor", VIEWER_PASSWORD);
+        LifeboatClient viewer = site.viewer();
         assertThatThrownBy(() -> viewer.post("/api/v1/guests/" + MAIL + "/failback", null))
                 .isInstanceOfSatisfying(LifeboatApiException.class, e -> assertThat(e.status()).isEqualTo(403));
         assertThat(admin.getObject("/api/v1/guests/" + MAIL).getString("state")).isEqualTo("FAILED_OVER");

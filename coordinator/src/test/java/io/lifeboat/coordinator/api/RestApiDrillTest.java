@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,10 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.lifeboat.coordinator.CoordinatorVerticle;
-import io.lifeboat.coordinator.api.auth.PasswordHasher;
+import io.lifeboat.coordinator.UsersSite;
 import io.lifeboat.coordinator.client.LifeboatApiException;
 import io.lifeboat.coordinator.client.LifeboatClient;
-import io.lifeboat.coordinator.config.CoordinatorConfigLoader;
 import io.lifeboat.coordinator.config.SiteConfigs;
 import io.lifeboat.coordinator.metrics.FakeAgent;
 import io.lifeboat.coordinator.state.Timestamps;
@@ -43,38 +41,25 @@ import io.vertx.core.json.JsonObject;
 class RestApiDrillTest {
 
     private static final String MAIL = "7f1c8d2e-0000-4000-8000-000000000001";
-    private static final String ADMIN_PASSWORD = "admin secret 1";
-    private static final String VIEWER_PASSWORD = "viewer secret 2";
     private static final String SERIAL_TAIL = "Debian GNU/Linux 12 ttyS0\n\nmail login:";
 
     @TempDir
     Path dir;
 
-    private final Vertx vertx = Vertx.vertx();
+    private UsersSite site;
+    private Vertx vertx;
     private CoordinatorVerticle verticle;
 
     @BeforeEach
     void setUp() throws Exception {
-        verticle = new CoordinatorVerticle(CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", """
-                http:
-                  listen: "127.0.0.1:0"
-                users:
-                  - {name: alice, role: admin, passwordHash: "%s"}
-                  - {name: victor, role: viewer, passwordHash: "%s"}
-                """.formatted(PasswordHasher.hash(ADMIN_PASSWORD.toCharArray()),
-                PasswordHasher.hash(VIEWER_PASSWORD.toCharArray())))));
-        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        site = new UsersSite(dir, "");
+        vertx = site.vertx;
+        verticle = site.verticle;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    private LifeboatClient client(String user, String password) {
-        LifeboatClient c = new LifeboatClient(URI.create("http://127.0.0.1:" + verticle.httpPort()));
-        c.login(user, password.toCharArray());
-        return c;
+        site.close();
     }
 
     /** The standby's drill answers: the copy boots verified in 2.5 s, and its teardown leaves nothing. */
@@ -103,12 +88,12 @@ class RestApiDrillTest {
                 .peer("hostB").primary(MAIL, "hostB", 8L << 20, 3L << 20).inventory(FakeAgent.guest("mail"));
         FakeAgent hostB = new FakeAgent(vertx, verticle.actualPort(), "hostB", "hostb-key",
                 "another secret for hostB only").peer("hostA").also(RestApiDrillTest::drills).inventory();
-        LifeboatClient admin = client("alice", ADMIN_PASSWORD);
+        LifeboatClient admin = site.admin();
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.getObject("/api/v1/guests/" + MAIL)
                 .getString("newestPointId") != null);
         String pointId = admin.getObject("/api/v1/guests/" + MAIL).getString("newestPointId");
 
-        LifeboatClient viewer = client("victor", VIEWER_PASSWORD);
+        LifeboatClient viewer = site.viewer();
         assertThatThrownBy(() -> viewer.post("/api/v1/drills", new JsonObject().put("plan", "office")))
                 .isInstanceOfSatisfying(LifeboatApiException.class, e -> assertThat(e.status()).isEqualTo(403));
         assertThatThrownBy(() -> admin.post("/api/v1/drills", new JsonObject().put("plan", "no-such-plan")))
@@ -152,10 +137,10 @@ class RestApiDrillTest {
 
         // The HTML report the page links to, for a browser holding the session cookie.
         HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-        URI base = URI.create("http://127.0.0.1:" + verticle.httpPort());
+        URI base = site.base();
         HttpResponse<String> login = browser.send(HttpRequest.newBuilder(base.resolve("/api/v1/session"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
-                        .put("user", "victor").put("password", VIEWER_PASSWORD).encode())).build(),
+                        .put("user", "victor").put("password", UsersSite.VIEWER_PASSWORD).encode())).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(200);
         HttpResponse<String> html = browser.send(HttpRequest.newBuilder(base.resolve(path + "?format=html")).build(),
