@@ -151,7 +151,13 @@ public final class AgentRuntime {
               senders(config, p.secret)), config.stateDir().resolve("digests"), events);
           List<CommandHandler> handlers = new ArrayList<>(List.of(driverCommands,
               new BackupCommandHandler(config.hostId(), cycles, guests, driver),
-              new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2))));
+              new ProbeCommandHandler(config.hostId(), vertx, Duration.ofSeconds(2)),
+              // The coordinator's fence of a lost peer, with this agent's own VI API login for VMware peers.
+              new PeerFenceCommandHandler(config.hostId(), new io.lifeboat.agent.fence.PeerFencer(vertx,
+                  config.hostId(), config.driver().kind().equals("vmware") ? java.util.Optional.of(
+                      new io.lifeboat.agent.fence.PeerFencer.ViLogin(config.driver().user(),
+                          config.driver().passwordFile())) : java.util.Optional.empty(),
+                  config.stateDir().resolve("consoles")))));
           RestorePointMaterialiser materialiser = p.store == null ? null : new RestorePointMaterialiser(
               config.hostId(), p.store, config.store().id(), config.store().guestDirs());
           if (p.store != null) {
