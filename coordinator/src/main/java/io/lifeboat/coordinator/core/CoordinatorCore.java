@@ -203,6 +203,19 @@ public final class CoordinatorCore {
         return out.build();
     }
 
+    /**
+     * Records the silence report of another coordinator of the cluster, a voter like this one: the hosts it lists
+     * with how long it has not heard from them by its own clock, received at {@code nowNanos}; a host it leaves out was
+     * heard, which withdraws its earlier report. Reports of a host, or of this coordinator itself, are ignored.
+     */
+    public void onCoordinatorReport(String coordinatorId, Map<String, Long> silentNanosByHost, long nowNanos) {
+        if (coordinatorId.equals(nodeId) || hostIds.contains(coordinatorId)) {
+            return;
+        }
+        silentNanosByHost.forEach((host, since) -> tracker.onPeerReport(coordinatorId, host, nowNanos, since));
+        tracker.withdrawReportsBefore(coordinatorId, nowNanos);
+    }
+
     /** Handles one envelope an agent sent on its link. */
     public CoreOutput onEnvelope(String hostId, Envelope envelope, long nowNanos, Instant wall) {
         Out out = new Out();
@@ -476,6 +489,17 @@ public final class CoordinatorCore {
                     + user + ")");
         }
         return new ManualFailover(out.build(), Optional.of(operationId), Optional.empty());
+    }
+
+    /**
+     * Records an audit event (an admin action, allowed or refused, or a login) at {@code wall}. Journal it with the
+     * action's own records, in the same batch, so that an action is never acted on unaudited (I4).
+     */
+    public CoreOutput audit(io.lifeboat.protocol.v1.Audit audit, Instant wall) {
+        Out out = new Out();
+        out.record(JournalRecord.newBuilder().setAuditRecorded(io.lifeboat.protocol.v1.AuditRecorded.newBuilder()
+                .setAudit(audit).setAt(io.lifeboat.coordinator.state.Timestamps.of(wall)).setNodeId(nodeId)).build());
+        return out.build();
     }
 
     /** Fails {@code guestId} back, judging "no copy runs on the primary" by the primary's latest lease renewal. */

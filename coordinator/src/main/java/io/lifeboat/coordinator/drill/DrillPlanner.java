@@ -87,6 +87,10 @@ public final class DrillPlanner {
                 DrillReport report = record.getDrillEnded().getReport();
                 running.remove(report.getPlan());
                 finished.add(report);
+                // The same bound as the history a journal snapshot keeps, so a restart lists the same reports.
+                while (finished.size() > io.lifeboat.coordinator.state.RecentHistory.DRILLS_KEPT) {
+                    guestDetails.remove(finished.remove(0).getDrillId());
+                }
             }
             default -> {
                 // not a drill record

@@ -47,6 +47,7 @@ public final class CoordinatorState {
     private final Map<String, io.lifeboat.protocol.v1.FailbackProgress> failbacks = new LinkedHashMap<>();
     private final Map<String, io.lifeboat.protocol.v1.HostFenceRequested> fences = new LinkedHashMap<>();
     private final Map<String, AbandonedRecovery> abandoned = new TreeMap<>();
+    private RecentHistory history = new RecentHistory();
 
     /** Returns an independent copy, for planners that apply their own records as they decide. */
     public CoordinatorState copy() {
@@ -64,6 +65,7 @@ public final class CoordinatorState {
         copy.failbacks.putAll(failbacks);
         copy.fences.putAll(fences);
         copy.abandoned.putAll(abandoned);
+        copy.history = history.copy();
         return copy;
     }
 
@@ -88,6 +90,8 @@ public final class CoordinatorState {
                     record.getHostFenceRequested());
             case HOST_FENCE_FINISHED -> fences.remove(record.getHostFenceFinished().getCommandId());
             case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
+            // Audit events and drill records are history: kept (bounded) so that a snapshot carries them.
+            default -> history.apply(record);
         }
     }
 
@@ -312,6 +316,11 @@ public final class CoordinatorState {
         return Optional.ofNullable(abandoned.get(guestId));
     }
 
+    /** The audit events and drill records kept for history (bounded), which snapshots carry. */
+    public RecentHistory history() {
+        return history;
+    }
+
     /** Number of failover operations ever started. */
     public int operationCount() {
         return operations.size();
@@ -375,6 +384,7 @@ public final class CoordinatorState {
         }
         failbacks.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setFailbackProgress(f)));
         fences.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setHostFenceRequested(f)));
+        out.addAllRecords(history.records());
         return out.build();
     }
 
