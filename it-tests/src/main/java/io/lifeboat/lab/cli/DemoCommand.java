@@ -83,10 +83,10 @@ public final class DemoCommand implements Callable<Integer> {
       SiteFailover failover = new SiteFailover(site);
       failover.awaitLinked(LINK_TIMEOUT);
       progress("agents linked: coordinator sees " + site.primary().name() + " and " + site.standby().name() + " UP");
+      Instant protectedFrom = Instant.now();
       Optional<String> http = site.coordinator().httpAddress();
       progress(http.map(h -> "web page: " + h + "/ (log in as " + LabSite.ADMIN_USER + ", password " + password
           + "); metrics: " + h + "/metrics").orElse("coordinator web: not answering on loopback"));
-      Instant protectedFrom = Instant.now();
       List<SiteFailover.PointSeen> points = failover.awaitRestorePoints(protectedFrom, POINTS_TIMEOUT);
       long storeBytes = site.standbyStoreBytes();
       for (SiteFailover.PointSeen p : points) {
