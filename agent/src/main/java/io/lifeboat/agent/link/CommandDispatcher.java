@@ -137,7 +137,8 @@ public final class CommandDispatcher {
         dispatch(command, reply);
         return;
       }
-      if (fenced.getAsBoolean()) {
+      // Fencing again is harmless (the protected guests are hard-stopped already): a coordinator's Fence still runs.
+      if (fenced.getAsBoolean() && command.getPayloadCase() != Envelope.PayloadCase.FENCE) {
         refuse(reply, id, CommandRefusal.COMMAND_REFUSAL_FENCED, "agent " + hostId
             + " has fenced itself and runs no command until it holds a lease again");
         return;

@@ -77,4 +77,33 @@ class CommandDispatcherTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+  @Test
+  void aFencedAgentStillRunsTheCoordinatorsFence() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      WorkerExecutor worker = vertx.createSharedWorkerExecutor("test-state", 1);
+      List<Envelope> replies = new CopyOnWriteArrayList<>();
+      CommandDispatcher d = new CommandDispatcher("hostA", EpochStore.open(dir.resolve("epoch")), worker,
+          () -> true, () -> false, new CommandHandler() {
+            @Override
+            public boolean supports(Envelope.PayloadCase command) {
+              return command == Envelope.PayloadCase.FENCE;
+            }
+
+            @Override
+            public Future<CommandResult> handle(Envelope command) {
+              return Future.succeededFuture(CommandResult.newBuilder()
+                  .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED).build());
+            }
+          }, MonotonicClock.SYSTEM);
+      Envelope fence = Envelope.newBuilder().setFence(io.lifeboat.protocol.v1.Fence.newBuilder().setReason("lost")
+          .setHeader(CommandHeader.newBuilder().setCommandId("f-1").setEpoch(1))).build();
+      vertx.runOnContext(v -> d.dispatch(fence, r -> replies.add(r.build())));
+      await().atMost(5, TimeUnit.SECONDS).until(() -> replies.size() == 2);
+      assertThat(replies.get(0).getCommandAck().getAccepted()).isTrue();
+      assertThat(replies.get(1).getCommandResult().getOutcome()).isEqualTo(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
