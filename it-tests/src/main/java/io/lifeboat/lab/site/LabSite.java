@@ -10,10 +10,12 @@ import io.lifeboat.lab.VmwareSimulatorHost;
 import io.lifeboat.lab.VmwareSimulatorOptions;
 import io.lifeboat.protocol.v1.GuestState;
 import io.lifeboat.protocol.v1.HostHealth;
+import io.lifeboat.coordinator.client.LifeboatClient;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,8 +92,8 @@ public final class LabSite implements AutoCloseable {
     }
 
     /**
-     * The same site whose coordinator has a REST user, the admin {@value LabSite#ADMIN_USER} with {@code password};
-     * its API then needs a login.
+     * The same site whose coordinator has a REST user, the admin {@value LabSite#ADMIN_USER} with {@code password}
+     * (see {@link LabSite#adminClient()}); its API then needs a login.
      */
     public Settings withAdmin(String password) {
       return new Settings(guestNames, rpoSeconds, bootTimeoutSeconds, workDir, vmwareStandby,
@@ -136,6 +138,7 @@ public final class LabSite implements AutoCloseable {
   private Path coordinatorConfig;
   private int coordinatorHttpPort;
   private int coordinatorPort;
+  private String adminPassword;
 
   private LabSite(Lab lab, LabHost primary, LabHost standby, List<SiteGuest> guests, Path workDir,
       AgentClasspath classpath, VmwareSimulatorOptions vmwareStandby) {
@@ -253,6 +256,7 @@ public final class LabSite implements AutoCloseable {
       throw new LabException("lab site: cannot write " + file + ": " + e.getMessage(), e);
     }
     coordinator = SiteCoordinator.start(file, httpPort);
+    adminPassword = settings.adminPassword();
     coordinatorConfig = file;
     coordinatorHttpPort = httpPort;
     coordinatorPort = coordinator.port();
@@ -289,6 +293,19 @@ public final class LabSite implements AutoCloseable {
   }
 
   /**
+   * A REST client of the coordinator ({@code http://127.0.0.1:<port>}), logged in as {@value #ADMIN_USER}; the site
+   * must have been started {@link Settings#withAdmin with an admin}.
+   */
+  public LifeboatClient adminClient() {
+    if (adminPassword == null) {
+      throw new IllegalStateException("lab site: started without an admin; use Settings.withAdmin");
+    }
+    LifeboatClient client = new LifeboatClient(URI.create("http://127.0.0.1:" + coordinatorHttpPort));
+    client.login(ADMIN_USER, adminPassword.toCharArray());
+    return client;
+  }
+
+  /**
    * Copies the classpath, the site secret and the agent configuration (pushes capped at {@code replicationLimit}
    * unless it is null) into the host.
    */
@@ -314,7 +331,8 @@ public final class LabSite implements AutoCloseable {
     }
     String yaml = SiteConfigs.agent(new SiteConfigs.Host(host.name(), host.labAddress()),
         new SiteConfigs.Host(peer.name(), peer.labAddress()), coordinator.listenHost(), coordinator.port(),
-        host == primary ? guests : List.of(), host == standby, driver)
+        // Both hosts run a store: the standby's takes the restore points, the primary's a failback's (ADR 0022).
+        host == primary ? guests : List.of(), true, driver)
         + (replicationLimit == null ? "" : SiteConfigs.replication(replicationLimit));
     host.writeFile(SiteConfigs.AGENT_CONFIG, yaml.getBytes(StandardCharsets.UTF_8));
   }
