@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.lifeboat.coordinator.cluster.AgentListenerOptions;
 import io.lifeboat.coordinator.cluster.LeaderTerm;
+import io.lifeboat.coordinator.cluster.SilenceReport;
 import io.lifeboat.coordinator.compat.CompatibilityEngine;
 import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.core.CoordinatorCore;
@@ -222,6 +223,9 @@ public final class CoordinatorVerticle extends VerticleBase {
                             persist(core.tick(monotonic.nanoTime(), wall.instant()));
                         }
                     });
+                    // The other coordinators of a cluster are voters too: their silence reports count (ADR 0014).
+                    config.cluster().ifPresent(c -> vertx.eventBus().<JsonObject>consumer(
+                            SilenceReport.address(c.name()), m -> onSilenceReport(m.body())));
                     LOG.info("[coordinator node={} epoch={}] listening for agents on {}:{}", config.nodeId(),
                             core.epoch(), config.listenHost(), s.actualPort());
                     return s;
@@ -259,6 +263,15 @@ public final class CoordinatorVerticle extends VerticleBase {
                     });
                     return notifyEvents.completion();
                 });
+    }
+
+    private void onSilenceReport(JsonObject json) {
+        try {
+            SilenceReport report = SilenceReport.fromJson(json);
+            core.onCoordinatorReport(report.coordinatorId(), report.silentNanosByHost(), monotonic.nanoTime());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("[coordinator node={} epoch={}] {}", config.nodeId(), core.epoch(), e.getMessage());
+        }
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         }
         out.println("coordinator " + cfg.nodeId() + " joined cluster " + cfg.cluster().get().name() + " as "
                 + cfg.cluster().get().host() + ":" + cfg.cluster().get().port() + " with members "
-                + cfg.cluster().get().members() + "; it leads when it holds the CP lock, and follows otherwise");
+                + cfg.cluster().get().addresses() + "; it leads when it holds the CP lock, and follows otherwise");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

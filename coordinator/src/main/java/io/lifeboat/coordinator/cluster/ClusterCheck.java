@@ -15,7 +15,7 @@ public final class ClusterCheck {
     public static JsonObject clusterJson(CoordinatorConfig config) {
         return config.cluster().map(c -> new JsonObject().put("name", c.name()).put("host", c.host())
                 .put("port", c.port()).put("eventBusPort", c.eventBusPort())
-                .put("members", new JsonArray(c.members().stream().map(HostPort::toString).toList()))
+                .put("members", new JsonArray(c.addresses().stream().map(HostPort::toString).toList()))
                 .put("cpSubsystem", c.usesCp()).put("cpMemberCount", c.usesCp() ? 3 : 0)
                 .put("leaderLock", LeaderElection.LOCK_NAME)
                 .put("cpSessionTtlSeconds", HazelcastSetup.Tuning.DEFAULTS.cpSessionTtlSeconds())
@@ -32,7 +32,7 @@ public final class ClusterCheck {
     /** One clause for the text of {@code --check}: the cluster and the agent listener's transport. */
     public static String text(CoordinatorConfig config) {
         String cluster = config.cluster().map(c -> "cluster " + c.name() + " of " + c.members().size()
-                + " coordinators " + c.members() + " (leadership from the CP subsystem's " + LeaderElection.LOCK_NAME
+                + " coordinators " + c.addresses() + " (leadership from the CP subsystem's " + LeaderElection.LOCK_NAME
                 + " lock)").orElse("single coordinator (epoch in its journal)");
         String tls = config.agentTls().map(t -> "agent links over TLS" + (t.clientAuthRequired()
                 ? " with client certificates required" : "")).orElse("agent links over plain TCP");

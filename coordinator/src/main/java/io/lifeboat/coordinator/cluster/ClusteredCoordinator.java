@@ -103,7 +103,7 @@ public final class ClusteredCoordinator {
             election.start();
             context.runOnContext(x -> vertx.setPeriodic(100, id -> watchdog()));
             LOG.info("[coordinator node={}] joined cluster {} as {}:{} with members {}", config.nodeId(),
-                    cluster.name(), cluster.host(), cluster.port(), cluster.members());
+                    cluster.name(), cluster.host(), cluster.port(), cluster.addresses());
             return null;
         });
     }

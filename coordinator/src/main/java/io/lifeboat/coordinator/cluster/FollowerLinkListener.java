@@ -30,8 +30,9 @@ import io.vertx.core.net.NetSocket;
 /**
  * A follower coordinator's agent listener: it accepts agent links (same address, TLS and Hello check as the leader)
  * and grants leases, because every coordinator is a voter (DESIGN.md, "Who may run a guest"), but it sends no
- * command and journals nothing; the envelopes it receives are dropped. Its HelloAck and grants carry the replicated
- * epoch, never a higher one.
+ * command and journals nothing. Its HelloAck and grants carry the replicated epoch, never a higher one. What it hears
+ * counts only as its vote: every heartbeat interval it publishes a {@link SilenceReport} of the hosts it has not
+ * heard from lately, which the leader counts when it decides whether a host is lost.
  */
 public final class FollowerLinkListener extends VerticleBase {
 
@@ -40,8 +41,11 @@ public final class FollowerLinkListener extends VerticleBase {
     private final CoordinatorConfig config;
     private final LongSupplier epoch;
     private final Map<String, FramedConnection> links = new HashMap<>();
+    private final Map<String, Long> lastHeardNanos = new HashMap<>();
+    private final long startNanos = System.nanoTime();
     private NetServer server;
     private long grants;
+    private long reportTimer = -1;
 
     /** Creates the listener of follower {@code config.nodeId()}; {@code epoch} gives the replicated epoch. */
     public FollowerLinkListener(CoordinatorConfig config, LongSupplier epoch) {
@@ -62,13 +66,34 @@ public final class FollowerLinkListener extends VerticleBase {
         return vertx.createNetServer(AgentListenerOptions.of(config)).connectHandler(s -> accept(s, authenticator))
                 .listen().onSuccess(s -> {
                     server = s;
+                    config.cluster().ifPresent(c -> {
+                        long interval = config.timers().heartbeatIntervalNanos();
+                        reportTimer = vertx.setPeriodic(Math.max(1, interval / 1_000_000), id -> vertx.eventBus()
+                                .publish(SilenceReport.address(c.name()), silenceReport(System.nanoTime(), interval)
+                                        .toJson()));
+                    });
                     LOG.info("[coordinator node={} epoch={}] following: agent links on {}:{} get lease grants only",
                             config.nodeId(), epoch.getAsLong(), config.listenHost(), s.actualPort());
                 });
     }
 
+    /** The hosts this follower has not heard from for longer than {@code intervalNanos} at {@code nowNanos}. */
+    SilenceReport silenceReport(long nowNanos, long intervalNanos) {
+        Map<String, Long> silent = new LinkedHashMap<>();
+        for (String host : config.hostIds()) {
+            long since = nowNanos - lastHeardNanos.getOrDefault(host, startNanos);
+            if (since > intervalNanos) {
+                silent.put(host, since);
+            }
+        }
+        return new SilenceReport(config.nodeId(), silent);
+    }
+
     @Override
     public Future<?> stop() {
+        if (reportTimer >= 0) {
+            vertx.cancelTimer(reportTimer);
+        }
         links.values().forEach(FramedConnection::close);
         return server == null ? Future.succeededFuture() : server.close();
     }
@@ -79,7 +104,13 @@ public final class FollowerLinkListener extends VerticleBase {
         connection[0] = new FramedConnection(socket, envelope -> {
             if (hostId[0] == null) {
                 hostId[0] = hello(connection[0], envelope, authenticator);
-            } else if (envelope.hasLeaseRenew() && envelope.getSender().equals(hostId[0])) {
+                if (hostId[0] != null) {
+                    lastHeardNanos.put(hostId[0], System.nanoTime());
+                }
+                return;
+            }
+            lastHeardNanos.put(hostId[0], System.nanoTime());
+            if (envelope.hasLeaseRenew() && envelope.getSender().equals(hostId[0])) {
                 connection[0].send(Envelope.newBuilder().setMessageId(config.nodeId() + "-grant-" + (++grants))
                         .setSender(config.nodeId()).setEpoch(epoch.getAsLong()).setIncarnation(epoch.getAsLong())
                         .setInReplyTo(envelope.getMessageId()).setLeaseGrant(LeaseGrant.newBuilder()

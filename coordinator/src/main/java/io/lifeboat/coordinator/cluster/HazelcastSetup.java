@@ -77,7 +77,7 @@ public final class HazelcastSetup {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members().stream().map(HostPort::toString).toList());
+        join.getTcpIpConfig().setEnabled(true).setMembers(cluster.addresses().stream().map(HostPort::toString).toList());
         // What vertx-hazelcast's default-cluster.xml declares: event bus subscriptions and node information.
         c.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));

@@ -76,19 +76,34 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
      * @param host address this node's Hazelcast member binds and announces
      * @param port its Hazelcast port
      * @param eventBusPort port of its clustered event bus (journal replication), 0 = any free port
-     * @param members every coordinator's Hazelcast address, this one included
+     * @param members every coordinator (a voter), this one included
      */
-    public record ClusterConfig(String name, String host, int port, int eventBusPort, List<HostPort> members) {
+    public record ClusterConfig(String name, String host, int port, int eventBusPort, List<ClusterMember> members) {
 
         /** Creates the cluster config, copying the member list. */
         public ClusterConfig {
             members = List.copyOf(members);
         }
 
+        /** Every member's Hazelcast address. */
+        public List<HostPort> addresses() {
+            return members.stream().map(ClusterMember::address).toList();
+        }
+
         /** Whether leadership comes from Hazelcast's CP subsystem (3 or more members). */
         public boolean usesCp() {
             return members.size() >= 3;
         }
+    }
+
+    /**
+     * One coordinator of a cluster.
+     *
+     * @param nodeId its node id, a voter id as the agents' configs name it
+     * @param box the box it runs on (voter placement check)
+     * @param address its Hazelcast address
+     */
+    public record ClusterMember(String nodeId, String box, HostPort address) {
     }
 
     /**
@@ -171,11 +186,12 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
                               Duration rpo) {
     }
 
-    /** The voters (every host and this coordinator) and their boxes. */
+    /** The voters (every host, and this coordinator or every coordinator of its cluster) and their boxes. */
     public VoterPlacement placement() {
         Map<String, String> boxes = new LinkedHashMap<>();
         hosts.values().forEach(h -> boxes.put(h.hostId(), h.box()));
         boxes.put(nodeId, box);
+        cluster.ifPresent(c -> c.members().forEach(m -> boxes.put(m.nodeId(), m.box())));
         return new VoterPlacement(boxes);
     }
 

@@ -38,7 +38,10 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  *   host: 10.0.0.5                       # this node's Hazelcast address
  *   port: 5701                           # default 5701
  *   eventBusPort: 5801                   # clustered event bus (journal replication); default 0 = any free port
- *   members: ["10.0.0.5:5701", "10.0.0.6:5701", "10.0.0.7:5701"]   # 3 or more, this node included
+ *   members:                             # 3 or more coordinators, this node included; each is a voter
+ *     - {id: c1, box: nas, address: "10.0.0.5:5701"}     # its nodeId, its box, its Hazelcast address
+ *     - {id: c2, box: pi, address: "10.0.0.6:5701"}
+ *     - {id: c3, box: office-pc, address: "10.0.0.7:5701"}
  * http:                                  # optional: REST API under /api/v1, /metrics, the web page at /
  *   listen: "127.0.0.1:7480"
  *   tls: {cert: coordinator.crt, key: coordinator.key}   # optional: HTTPS (PEM; the key in PKCS#8)
@@ -122,7 +125,7 @@ public final class CoordinatorConfigLoader {
             throw root.error("listen.port", "port " + listenPort + " outside 0..65535");
         }
         Optional<CoordinatorConfig.AgentTls> agentTls = listen.optional("tls").map(t -> agentTls(t, base));
-        Optional<CoordinatorConfig.ClusterConfig> cluster = root.optional("cluster").map(c -> cluster(c));
+        Optional<CoordinatorConfig.ClusterConfig> cluster = root.optional("cluster").map(c -> cluster(c, nodeId, box));
         Path journalDir = base.resolve(root.string("journalDir"));
         Optional<HostPort> http = Optional.empty();
         Optional<Node> httpNode = root.optional("http");
@@ -211,6 +214,12 @@ public final class CoordinatorConfigLoader {
         }
         if (hosts.isEmpty()) {
             throw root.error("hosts", "at least one host is needed");
+        }
+        for (CoordinatorConfig.ClusterMember m : cluster.map(CoordinatorConfig.ClusterConfig::members)
+                .orElse(List.of())) {
+            if (hosts.containsKey(m.nodeId())) {
+                throw root.error("cluster.members", "voter id '" + m.nodeId() + "' is both a coordinator and a host");
+            }
         }
 
         LeaseTimers d = LeaseTimers.defaults();
@@ -341,7 +350,7 @@ public final class CoordinatorConfigLoader {
         return file;
     }
 
-    private static CoordinatorConfig.ClusterConfig cluster(Node c) {
+    private static CoordinatorConfig.ClusterConfig cluster(Node c, String nodeId, String box) {
         c.allowOnly("name", "host", "port", "eventBusPort", "members");
         String name = c.optional("name").map(Node::asString).orElse("lifeboat");
         String host = c.string("host");
@@ -353,23 +362,28 @@ public final class CoordinatorConfigLoader {
         if (eventBusPort < 0 || eventBusPort > 65535) {
             throw c.error("eventBusPort", "port " + eventBusPort + " outside 0..65535");
         }
-        List<HostPort> members = new java.util.ArrayList<>();
-        List<Node> memberNodes = c.required("members").list();
-        for (int i = 0; i < memberNodes.size(); i++) {
-            HostPort member;
-            try {
-                member = HostPort.parse(memberNodes.get(i).asString(), false);
-            } catch (IllegalArgumentException e) {
-                throw c.error("members[" + i + "]", e.getMessage());
-            }
-            if (members.contains(member)) {
-                throw c.error("members[" + i + "]", member + " is listed twice");
+        List<CoordinatorConfig.ClusterMember> members = new java.util.ArrayList<>();
+        for (Node m : c.required("members").list()) {
+            m.allowOnly("id", "box", "address");
+            CoordinatorConfig.ClusterMember member = new CoordinatorConfig.ClusterMember(m.id("id"), m.string("box"),
+                    m.hostPort("address", false));
+            for (CoordinatorConfig.ClusterMember other : members) {
+                if (other.nodeId().equals(member.nodeId())) {
+                    throw m.error("id", "coordinator id '" + member.nodeId() + "' is listed twice");
+                }
+                if (other.address().equals(member.address())) {
+                    throw m.error("address", member.address() + " is listed twice");
+                }
             }
             members.add(member);
         }
         HostPort self = new HostPort(host, port);
-        if (!members.contains(self)) {
-            throw c.error("members", "this node's own address " + self + " (cluster.host:cluster.port) is not listed");
+        CoordinatorConfig.ClusterMember own = members.stream().filter(m -> m.address().equals(self)).findFirst()
+                .orElseThrow(() -> c.error("members", "this node's own address " + self
+                        + " (cluster.host:cluster.port) is not listed"));
+        if (!own.nodeId().equals(nodeId) || !own.box().equals(box)) {
+            throw c.error("members", "the entry of this node's address " + self + " says id " + own.nodeId()
+                    + " on box " + own.box() + ", but this node is " + nodeId + " on box " + box);
         }
         if (members.size() < 3) {
             throw c.error("members", members.size() + " coordinator(s) give no CP quorum: leadership needs Hazelcast's "

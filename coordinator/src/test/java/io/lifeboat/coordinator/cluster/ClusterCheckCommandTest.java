@@ -41,7 +41,10 @@ class ClusterCheckCommandTest {
                   host: 127.0.0.1
                   port: 5801
                   eventBusPort: 5901
-                  members: ["127.0.0.1:5801", "127.0.0.1:5802", "127.0.0.1:5803"]
+                  members:
+                    - {id: c1, box: nas, address: "127.0.0.1:5801"}
+                    - {id: c2, box: pi, address: "127.0.0.1:5802"}
+                    - {id: c3, box: office-pc, address: "127.0.0.1:5803"}
                 """);
         Files.writeString(config, Files.readString(config).replace("  port: 0\n",
                 "  port: 0\n  tls: {cert: c1.pem, key: c1.key, trust: agents-ca.pem, clientAuth: required}\n"));

@@ -29,12 +29,16 @@ class ClusterConfigTest {
                   name: office
                   host: 127.0.0.1
                   port: 5801
-                  members: ["127.0.0.1:5801", "127.0.0.1:5802", "127.0.0.1:5803"]
+                  members:
+                    - {id: c1, box: nas, address: "127.0.0.1:5801"}
+                    - {id: c2, box: pi, address: "127.0.0.1:5802"}
+                    - {id: c3, box: office-pc, address: "127.0.0.1:5803"}
                 """));
         CoordinatorConfig.ClusterConfig cluster = config.cluster().orElseThrow();
         assertThat(cluster.usesCp()).isTrue();
-        assertThat(cluster.members()).containsExactly(new HostPort("127.0.0.1", 5801),
+        assertThat(cluster.addresses()).containsExactly(new HostPort("127.0.0.1", 5801),
                 new HostPort("127.0.0.1", 5802), new HostPort("127.0.0.1", 5803));
+        assertThat(config.placement().voters()).as("every coordinator is a voter").contains("c1", "c2", "c3");
         assertThat(cluster.eventBusPort()).isZero();
         Config hz = HazelcastSetup.config("c1", cluster, HazelcastSetup.Tuning.DEFAULTS);
         assertThat(hz.getClusterName()).isEqualTo("office");
@@ -57,7 +61,8 @@ class ClusterConfigTest {
     @Test
     void twoMembersAreRefusedForWantOfACpQuorum() throws Exception {
         Path file = SiteConfigs.write(dir, "nas", """
-                cluster: {host: 127.0.0.1, port: 5801, members: ["127.0.0.1:5801", "127.0.0.1:5802"]}
+                cluster: {host: 127.0.0.1, port: 5801, members: [{id: c1, box: nas, address: "127.0.0.1:5801"},
+                  {id: c2, box: pi, address: "127.0.0.1:5802"}]}
                 """);
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(file)).isInstanceOf(ConfigException.class)
                 .hasMessage(file + ": cluster.members: 2 coordinator(s) give no CP quorum: leadership needs "
@@ -68,19 +73,39 @@ class ClusterConfigTest {
     @Test
     void aMemberListWithoutThisNodeOrWithAnUnknownKeyIsRefused() throws Exception {
         Path missing = SiteConfigs.write(dir, "nas", """
-                cluster: {host: 127.0.0.1, port: 5809, members: ["127.0.0.1:5801", "127.0.0.1:5802", "127.0.0.1:5803"]}
+                cluster:
+                  host: 127.0.0.1
+                  port: 5809
+                  members:
+                    - {id: c1, box: nas, address: "127.0.0.1:5801"}
+                    - {id: c2, box: pi, address: "127.0.0.1:5802"}
+                    - {id: c3, box: office-pc, address: "127.0.0.1:5803"}
+
                 """);
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(missing)).hasMessage(missing + ": cluster.members: "
                 + "this node's own address 127.0.0.1:5809 (cluster.host:cluster.port) is not listed");
         Path unknown = SiteConfigs.write(dir, "nas", """
-                cluster: {host: 127.0.0.1, multicast: true, members: ["127.0.0.1:5701"]}
+                cluster: {host: 127.0.0.1, multicast: true, members: [{id: c1, box: nas, address: "127.0.0.1:5701"}]}
                 """);
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(unknown)).hasMessageStartingWith(unknown
                 + ": cluster.multicast: unknown key");
         Path bad = SiteConfigs.write(dir, "nas", """
-                cluster: {host: 127.0.0.1, members: ["127.0.0.1:5701", "nowhere", "127.0.0.1:5703"]}
+                cluster: {host: 127.0.0.1, members: [{id: c1, box: nas, address: "127.0.0.1:5701"},
+                  {id: c2, box: pi, address: nowhere}, {id: c3, box: pc, address: "127.0.0.1:5703"}]}
                 """);
         assertThatThrownBy(() -> CoordinatorConfigLoader.load(bad)).hasMessage(bad
-                + ": cluster.members[1]: 'nowhere' is not HOST:PORT");
+                + ": cluster.members[1].address: 'nowhere' is not HOST:PORT");
+        Path wrongSelf = SiteConfigs.write(dir, "nas", """
+                cluster: {host: 127.0.0.1, port: 5801, members: [{id: c9, box: nas, address: "127.0.0.1:5801"},
+                  {id: c2, box: pi, address: "127.0.0.1:5802"}, {id: c3, box: pc, address: "127.0.0.1:5803"}]}
+                """);
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(wrongSelf)).hasMessage(wrongSelf + ": cluster.members: "
+                + "the entry of this node's address 127.0.0.1:5801 says id c9 on box nas, but this node is c1 on box nas");
+        Path hostId = SiteConfigs.write(dir, "nas", """
+                cluster: {host: 127.0.0.1, port: 5801, members: [{id: c1, box: nas, address: "127.0.0.1:5801"},
+                  {id: hostA, box: pi, address: "127.0.0.1:5802"}, {id: c3, box: pc, address: "127.0.0.1:5803"}]}
+                """);
+        assertThatThrownBy(() -> CoordinatorConfigLoader.load(hostId)).hasMessage(hostId + ": cluster.members: "
+                + "voter id 'hostA' is both a coordinator and a host");
     }
 }

@@ -177,9 +177,13 @@ class CoordinatorClusterTest {
                   name: test-site
                   host: 127.0.0.1
                   port: %d
-                  members: ["127.0.0.1:%d", "127.0.0.1:%d", "127.0.0.1:%d"]
+                  members:
+                    - {id: c1, box: box-c1, address: "127.0.0.1:%d"}
+                    - {id: c2, box: box-c2, address: "127.0.0.1:%d"}
+                    - {id: c3, box: box-c3, address: "127.0.0.1:%d"}
                 """.formatted(ports[self], ports[0], ports[1], ports[2]));
-        Files.writeString(file, Files.readString(file).replace("nodeId: c1", "nodeId: " + nodeId));
+        Files.writeString(file, Files.readString(file).replace("nodeId: c1", "nodeId: " + nodeId)
+                  .replace("box: nas", "box: box-" + nodeId));
         return CoordinatorConfigLoader.load(file);
     }
 
