@@ -34,18 +34,7 @@ class CommandDispatcherTest {
       AtomicBoolean fenced = new AtomicBoolean(false);
       List<Envelope> replies = new CopyOnWriteArrayList<>();
       CommandDispatcher d = new CommandDispatcher("hostA", EpochStore.open(dir.resolve("epoch")), worker,
-          fenced::get, lease::get, new CommandHandler() {
-            @Override
-            public boolean supports(Envelope.PayloadCase command) {
-              return command == Envelope.PayloadCase.START_GUEST;
-            }
-
-            @Override
-            public Future<CommandResult> handle(Envelope command) {
-              return Future.succeededFuture(CommandResult.newBuilder()
-                  .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED).build());
-            }
-          }, MonotonicClock.SYSTEM);
+          fenced::get, lease::get, succeeding(Envelope.PayloadCase.START_GUEST), MonotonicClock.SYSTEM);
       Envelope start = Envelope.newBuilder().setStartGuest(StartGuest.newBuilder().setGuestId("g")
           .setHeader(CommandHeader.newBuilder().setCommandId("s-1").setEpoch(1))).build();
       vertx.runOnContext(v -> d.dispatch(start, r -> replies.add(r.build())));
@@ -84,18 +73,7 @@ class CommandDispatcherTest {
       WorkerExecutor worker = vertx.createSharedWorkerExecutor("test-state", 1);
       List<Envelope> replies = new CopyOnWriteArrayList<>();
       CommandDispatcher d = new CommandDispatcher("hostA", EpochStore.open(dir.resolve("epoch")), worker,
-          () -> true, () -> false, new CommandHandler() {
-            @Override
-            public boolean supports(Envelope.PayloadCase command) {
-              return command == Envelope.PayloadCase.FENCE;
-            }
-
-            @Override
-            public Future<CommandResult> handle(Envelope command) {
-              return Future.succeededFuture(CommandResult.newBuilder()
-                  .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED).build());
-            }
-          }, MonotonicClock.SYSTEM);
+          () -> true, () -> false, succeeding(Envelope.PayloadCase.FENCE), MonotonicClock.SYSTEM);
       Envelope fence = Envelope.newBuilder().setFence(io.lifeboat.protocol.v1.Fence.newBuilder().setReason("lost")
           .setHeader(CommandHeader.newBuilder().setCommandId("f-1").setEpoch(1))).build();
       vertx.runOnContext(v -> d.dispatch(fence, r -> replies.add(r.build())));
@@ -105,5 +83,21 @@ class CommandDispatcherTest {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** A handler that runs {@code kind} commands and succeeds. */
+  private static CommandHandler succeeding(Envelope.PayloadCase kind) {
+    return new CommandHandler() {
+      @Override
+      public boolean supports(Envelope.PayloadCase command) {
+        return command == kind;
+      }
+
+      @Override
+      public Future<CommandResult> handle(Envelope command) {
+        return Future.succeededFuture(CommandResult.newBuilder()
+            .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED).build());
+      }
+    };
   }
 }
