@@ -71,6 +71,9 @@ public final class FailbackPlanner {
     /** The store id the agents serve (as the replication scheduler uses). */
     public static final String STORE_ID = "main";
 
+    /** The network name of user-mode networking, which a guest's inventory reports as the unnamed network. */
+    private static final String USER_NETWORK = "user";
+
     /**
      * Timing and retry settings.
      *
@@ -240,9 +243,12 @@ public final class FailbackPlanner {
         RecoveryPlanDefined plan = state.plan(guest.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
         String dir = (plan.getDestinationDir().isEmpty() ? "/var/lib/lifeboat/guests" : plan.getDestinationDir())
                 + "/" + guest.guestId();
-        // Back home the guest joins the networks it was protected on: each maps to itself.
+        // Back home the guest joins the networks it was protected on: each maps to itself. The unnamed one is
+        // user-mode networking (libvirt's <interface type='user'> reads back as ''), which the drivers write for the
+        // name "user"; an empty mapping would read as none.
         Map<String, String> networks = new java.util.TreeMap<>();
-        guest.spec().getNicsList().forEach(n -> networks.put(n.getNetwork(), n.getNetwork()));
+        guest.spec().getNicsList().forEach(n -> networks.put(n.getNetwork(),
+                n.getNetwork().isEmpty() ? USER_NETWORK : n.getNetwork()));
         return new PlacementTarget(facts, networks, dir);
     }
 

@@ -298,6 +298,23 @@ class FailbackPlannerTest {
     }
 
     @Test
+    void aGuestOnUserModeNetworkingGoesHomeOnIt() {
+        // libvirt reads <interface type='user'> back as the unnamed network; the guest was protected with it.
+        List<JournalRecord> journal = new ArrayList<>(failedOver());
+        journal.replaceAll(r -> r.hasGuestProtected() ? r.toBuilder().setGuestProtected(r.getGuestProtected()
+                .toBuilder().setSpec(dc().toBuilder().setNics(0, dc().getNics(0).toBuilder().setNetwork(""))))
+                .build() : r);
+        assertThat(planner.check(replay(journal), "dc", Set.of())).isEmpty();
+
+        Driver d = new Driver(journal);
+        d.start();
+        assertThat(d.settle().getPhase()).isEqualTo(FailbackPhase.FAILBACK_PHASE_DONE);
+        Envelope register = d.hosts.executed.stream().map(Executed::command).filter(Envelope::hasRegisterGuest)
+                .findFirst().orElseThrow();
+        assertThat(register.getRegisterGuest().getSpec().getNics(0).getNetwork()).isEqualTo("user");
+    }
+
+    @Test
     void preconditionsRefuseWithTheUnmetOne() {
         CoordinatorState state = replay(failedOver());
         assertThat(planner.check(state, "dc", Set.of())).isEmpty();
