@@ -55,6 +55,10 @@ class FailoverLabIT {
         assertThat(o.pointId()).as("the restore point the coordinator recovered from").startsWith(guest.id() + "/");
         assertThat(o.coordinatorRto()).as("RTO the coordinator recorded").isPositive().isLessThan(o.rto());
         assertThat(site.standby().runningGuests()).contains(GUEST);
+        // The coordinator also tried to fence the lost primary; the lab names hostA's hypervisor by address:port, not
+        // by a URI a peer could connect to, so the attempt fails at once: journaled and evented, never waited for.
+        assertThat(site.coordinator().events()).filteredOn(e -> e.envelope().hasFenceFailed())
+            .anySatisfy(e -> assertThat(e.envelope().getFenceFailed().getHostId()).isEqualTo("hostA"));
         // The failover's last step makes the transient copy persistent on the standby, which now owns the guest.
         Awaitility.await(GUEST + " persistent on hostB").atMost(Duration.ofSeconds(30))
             .pollInterval(Duration.ofMillis(500))
