@@ -51,6 +51,7 @@ public final class ClusteredCoordinator {
     private String followerId;
     private volatile FollowerLinkListener listener;
     private String listenerId;
+    private String httpId;
     private volatile CoordinatorVerticle leader;
     private String leaderId;
     private JournalReplicator replicator;
@@ -228,10 +229,16 @@ public final class ClusteredCoordinator {
             follower = f;
             followerId = id;
             FollowerLinkListener l = new FollowerLinkListener(config, f::epoch);
-            return vertx.deployVerticle(l).map(lid -> {
+            return vertx.deployVerticle(l).compose(lid -> {
                 listener = l;
                 listenerId = lid;
-                return null;
+                if (config.http().isEmpty()) {
+                    return Future.<Void>succeededFuture();
+                }
+                return vertx.deployVerticle(new FollowerHttpServer(config, f::leaderId, f::epoch)).map(hid -> {
+                    httpId = hid;
+                    return (Void) null;
+                });
             });
         });
     }
@@ -284,11 +291,14 @@ public final class ClusteredCoordinator {
     private Future<Void> undeployFollower() {
         String f = followerId;
         String l = listenerId;
+        String h = httpId;
         follower = null;
         followerId = null;
         listener = null;
         listenerId = null;
-        Future<Void> closed = l == null ? Future.succeededFuture() : vertx.undeploy(l);
+        httpId = null;
+        Future<Void> closed = (h == null ? Future.<Void>succeededFuture() : vertx.undeploy(h))
+                .compose(v -> l == null ? Future.succeededFuture() : vertx.undeploy(l));
         return closed.compose(v -> f == null ? Future.succeededFuture() : vertx.undeploy(f));
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ public final class JournalFollower extends VerticleBase {
     private Future<Void> writes = Future.succeededFuture();
     private long expected = -1;
     private long leaderEpoch;
-    private String leaderId;
+    private volatile String leaderId;
     private boolean syncing;
     private volatile long epoch;
     private volatile long appliedRecords;
@@ -52,6 +53,11 @@ public final class JournalFollower extends VerticleBase {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.clusterName = Objects.requireNonNull(clusterName, "clusterName");
         this.journalDir = Objects.requireNonNull(journalDir, "journalDir");
+    }
+
+    /** The node id of the leader this follower replicates, once it has heard from one. */
+    public Optional<String> leaderId() {
+        return Optional.ofNullable(leaderId);
     }
 
     /** The epoch of the replicated state (the leader's, once caught up). */

@@ -102,8 +102,10 @@ public record CoordinatorConfig(String nodeId, String box, String listenHost, in
      * @param nodeId its node id, a voter id as the agents' configs name it
      * @param box the box it runs on (voter placement check)
      * @param address its Hazelcast address
+     * @param http where its page, REST API and metrics are served (as {@code http.listen}), if it has them; a
+     *             follower redirects its HTTP clients to the leader's
      */
-    public record ClusterMember(String nodeId, String box, HostPort address) {
+    public record ClusterMember(String nodeId, String box, HostPort address, Optional<HostPort> http) {
     }
 
     /**

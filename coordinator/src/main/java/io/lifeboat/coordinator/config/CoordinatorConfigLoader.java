@@ -39,7 +39,8 @@ import io.lifeboat.protocol.v1.RecoveryPlanDefined;
  *   port: 5701                           # default 5701
  *   eventBusPort: 5801                   # clustered event bus (journal replication); default 0 = any free port
  *   members:                             # 3 or more coordinators, this node included; each is a voter
- *     - {id: c1, box: nas, address: "10.0.0.5:5701"}     # its nodeId, its box, its Hazelcast address
+ *     - {id: c1, box: nas, address: "10.0.0.5:5701", http: "10.0.0.5:7480"}   # nodeId, box, Hazelcast address,
+ *                                                          # optional http.listen (followers redirect there)
  *     - {id: c2, box: pi, address: "10.0.0.6:5701"}
  *     - {id: c3, box: office-pc, address: "10.0.0.7:5701"}
  * http:                                  # optional: REST API under /api/v1, /metrics, the web page at /
@@ -364,9 +365,10 @@ public final class CoordinatorConfigLoader {
         }
         List<CoordinatorConfig.ClusterMember> members = new java.util.ArrayList<>();
         for (Node m : c.required("members").list()) {
-            m.allowOnly("id", "box", "address");
+            m.allowOnly("id", "box", "address", "http");
             CoordinatorConfig.ClusterMember member = new CoordinatorConfig.ClusterMember(m.id("id"), m.string("box"),
-                    m.hostPort("address", false));
+                    m.hostPort("address", false), m.optional("http").isPresent()
+                            ? Optional.of(m.hostPort("http", false)) : Optional.empty());
             for (CoordinatorConfig.ClusterMember other : members) {
                 if (other.nodeId().equals(member.nodeId())) {
                     throw m.error("id", "coordinator id '" + member.nodeId() + "' is listed twice");

@@ -88,15 +88,20 @@ public final class StatusHttpServer {
         router.errorHandler(500, ctx -> Problems.send(ctx, 500, "internal", "Internal error", "coordinator "
                 + core.nodeId() + ": " + ctx.request().method() + " " + ctx.request().path() + " failed"
                 + (ctx.failure() == null ? "" : ": " + ctx.failure().getMessage())));
-        // No h2c upgrade: the JDK's HTTP client asks for one on every plain request, and HTTP/1.1 serves this API.
-        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
-        tls.ifPresent(files -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-                .setCertPath(files.cert().toString()).setKeyPath(files.key().toString())));
-        return vertx.createHttpServer(options).requestHandler(router).listen(listen.port(), listen.host())
+        return vertx.createHttpServer(serverOptions(tls)).requestHandler(router).listen(listen.port(), listen.host())
                 .recover(e -> Future.failedFuture(new IllegalStateException("coordinator HTTP server cannot listen on "
                         + listen + (tls.isPresent() ? " (HTTPS, certificate " + tls.get().cert() + ")" : "") + ": "
                         + e.getMessage(), e)))
                 .onSuccess(s -> server = s);
+    }
+
+    /** The options of a coordinator's HTTP server: HTTP/1.1, HTTPS with {@code tls} when given. */
+    public static HttpServerOptions serverOptions(Optional<CoordinatorConfig.TlsFiles> tls) {
+        // No h2c upgrade: the JDK's HTTP client asks for one on every plain request, and HTTP/1.1 serves this API.
+        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+        tls.ifPresent(files -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                .setCertPath(files.cert().toString()).setKeyPath(files.key().toString())));
+        return options;
     }
 
     /** Whether the server speaks HTTPS. */

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +74,7 @@ class CoordinatorClusterTest {
     Path dir;
 
     private final List<ClusteredCoordinator> members = new ArrayList<>();
+    private final int[] httpPorts = new int[3];
     private Vertx agents;
     private final List<NetClient> clients = new ArrayList<>();
 
@@ -90,6 +95,9 @@ class CoordinatorClusterTest {
     @Test
     void oneLeadsTheFollowersReplicateItsJournalAndAnotherTakesOverWithAHigherEpoch() throws Exception {
         int[] ports = {freePort(), freePort(), freePort()};
+        for (int i = 0; i < 3; i++) {
+            httpPorts[i] = freePort();
+        }
         List<Future<ClusteredCoordinator>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             starting.add(ClusteredCoordinator.start(config("c" + (i + 1), ports, i), FAST));
@@ -122,6 +130,19 @@ class CoordinatorClusterTest {
         }
         assertThat(first.replicationAcknowledgements()[0]).as("batches a follower held before the leader acted")
                 .isPositive();
+        // A follower's HTTP sends clients to the leader's page and API (307), and its metrics say it follows.
+        HttpClient http = HttpClient.newHttpClient();
+        for (ClusteredCoordinator f : followers) {
+            String base = "http://127.0.0.1:" + httpPorts[members.indexOf(f)];
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/status?x=1"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(status.statusCode()).isEqualTo(307);
+            assertThat(status.headers().firstValue("Location")).contains("http://127.0.0.1:"
+                    + httpPorts[members.indexOf(first)] + "/api/v1/status?x=1");
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("lifeboat_coordinator_leading{node=\"c"
+                    + (members.indexOf(f) + 1) + "\"} 0");
+        }
         // A follower accepts an agent link and grants its lease, but sends no command.
         FakeAgent toFollower = new FakeAgent(followers.get(0).agentPort(), "hostB", "hostb-key",
                 "another secret for hostB only");
@@ -178,10 +199,13 @@ class CoordinatorClusterTest {
                   host: 127.0.0.1
                   port: %d
                   members:
-                    - {id: c1, box: box-c1, address: "127.0.0.1:%d"}
-                    - {id: c2, box: box-c2, address: "127.0.0.1:%d"}
-                    - {id: c3, box: box-c3, address: "127.0.0.1:%d"}
-                """.formatted(ports[self], ports[0], ports[1], ports[2]));
+                    - {id: c1, box: box-c1, address: "127.0.0.1:%d", http: "127.0.0.1:%d"}
+                    - {id: c2, box: box-c2, address: "127.0.0.1:%d", http: "127.0.0.1:%d"}
+                    - {id: c3, box: box-c3, address: "127.0.0.1:%d", http: "127.0.0.1:%d"}
+                http:
+                  listen: "127.0.0.1:%d"
+                """.formatted(ports[self], ports[0], httpPorts[0], ports[1], httpPorts[1], ports[2], httpPorts[2],
+                httpPorts[self]));
         Files.writeString(file, Files.readString(file).replace("nodeId: c1", "nodeId: " + nodeId)
                   .replace("box: nas", "box: box-" + nodeId));
         return CoordinatorConfigLoader.load(file);
