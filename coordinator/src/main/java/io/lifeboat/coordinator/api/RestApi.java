@@ -34,6 +34,7 @@ import io.lifeboat.coordinator.core.CoreOutput;
 import io.lifeboat.coordinator.core.ManualFailover;
 import io.lifeboat.protocol.Addresses;
 import io.lifeboat.protocol.v1.Audit;
+import io.lifeboat.protocol.v1.AuditRecorded;
 import io.lifeboat.protocol.v1.Envelope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -53,8 +54,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The coordinator's REST API under {@code /api/v1}: login sessions (cookie + CSRF token, rate-limited), hosts,
- * guests, restore points, events (paged and as server-sent events), plans, drills, admin actions (manual failover)
- * that are audited, and the OpenAPI document. Every error is an RFC 9457 problem detail.
+ * guests, restore points, events (paged and as server-sent events), plans, drills, admin actions (manual failover,
+ * restore to a chosen point, failback, drills) that are audited in the journal, and the OpenAPI document. Every
+ * error is an RFC 9457 problem detail.
  *
  * <p>Mount it on a router created on the coordinator verticle's event loop: handlers read the in-memory state
  * there, without locks, and never block; password checks (PBKDF2) run on the {@value #AUTH_POOL} worker pool, and
@@ -119,6 +121,9 @@ public final class RestApi {
         this.https = config.httpTls().isPresent();
         this.users = new UserDirectory(config.users());
         this.events = new EventLog(EVENT_LOG_CAPACITY, core.epoch());
+        // The audit trail is journaled: after a restart (or a leader change) the events API still lists it.
+        core.state().history().audits().forEach(a -> EventJson.of(auditEnvelope(a), wall.instant())
+                .ifPresent(events::append));
         this.views = new ApiViews(core);
         this.openApi = readOpenApi();
     }
@@ -417,13 +422,12 @@ public final class RestApi {
             Problems.conflict(ctx, e.getMessage());
             return;
         }
-        journal.apply(output).onComplete(ar -> {
+        audited(output, auditOf(user, "drill", planName, drillId, true, "", address(ctx))).onComplete(ar -> {
             if (ar.failed()) {
                 Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
                         + ": drill of plan " + planName + " could not be journaled: " + ar.cause().getMessage());
                 return;
             }
-            audit(user, "drill", planName, drillId, true, "", address(ctx));
             ctx.response().putHeader("Location", BASE + "/drills/" + drillId);
             json(ctx, 202, new JsonObject().put("drillId", drillId).put("plan", planName));
         });
@@ -442,15 +446,11 @@ public final class RestApi {
         boolean confirmed = false;
         if (ctx.body().length() > 0) {
             Optional<JsonObject> body = jsonBody(ctx);
-            if (body.isEmpty()) {
+            Optional<Boolean> off = body.isEmpty() ? Optional.empty() : primaryConfirmedOff(ctx, body.get());
+            if (off.isEmpty()) {
                 return;
             }
-            Object v = body.get().getValue("primaryConfirmedOff");
-            if (v != null && !(v instanceof Boolean)) {
-                Problems.badRequest(ctx, "field 'primaryConfirmedOff' must be true or false, got " + v);
-                return;
-            }
-            confirmed = Boolean.TRUE.equals(v);
+            confirmed = off.get();
         }
         boolean primaryConfirmedOff = confirmed;
         String user = s.get().user();
@@ -486,13 +486,13 @@ public final class RestApi {
             return;
         }
         String operationId = result.operationId().orElseThrow();
-        journal.apply(result.output()).onComplete(ar -> {
+        Audit audit = auditOf(user, action, guestId, operationId, true, auditNote, address(ctx));
+        audited(result.output(), audit).onComplete(ar -> {
             if (ar.failed()) {
                 Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId()
                         + ": " + action + " of " + guestId + " could not be journaled: " + ar.cause().getMessage());
                 return;
             }
-            audit(user, action, guestId, operationId, true, auditNote, address(ctx));
             ctx.response().putHeader("Location", BASE + "/guests/" + guestId);
             json(ctx, 202, new JsonObject().put("operationId", operationId).put("guestId", guestId)
                     .put("state", state));
@@ -505,28 +505,96 @@ public final class RestApi {
         if (s.isEmpty()) {
             return;
         }
-        if (core.state().guest(guestId).isEmpty()) {
+        var guest = core.state().guest(guestId);
+        if (guest.isEmpty()) {
             unknownGuest(ctx);
             return;
         }
-        audit(s.get().user(), "restore", guestId, "", false, "not implemented yet", address(ctx));
-        Problems.send(ctx, 501, "not-implemented", "Not implemented", "restore of guest " + guestId
-                + " to a chosen point is not implemented yet on coordinator " + config.nodeId()
-                + " (planned with failback and drills)");
+        Optional<JsonObject> body = jsonBody(ctx);
+        if (body.isEmpty()) {
+            return;
+        }
+        String pointId = stringField(ctx, body.get(), "pointId");
+        Optional<Boolean> confirmed = pointId == null ? Optional.empty() : primaryConfirmedOff(ctx, body.get());
+        if (confirmed.isEmpty()) {
+            return;
+        }
+        String user = s.get().user();
+        var point = core.state().points(guestId).stream().filter(p -> p.pointId().equals(pointId)).findFirst();
+        String standby = guest.get().standbyHostId();
+        if (point.isEmpty() || !point.get().verified() || !point.get().storeHostId().equals(standby)) {
+            String why = point.isEmpty() ? "restore point '" + pointId + "' is not a restore point of guest "
+                    + guestId + " (see " + BASE + "/guests/" + guestId + "/points)"
+                    : !point.get().verified() ? "restore point " + pointId + " of guest " + guestId
+                    + " is not verified: it cannot be restored"
+                    : "restore point " + pointId + " of guest " + guestId + " is stored on host "
+                    + point.get().storeHostId() + ", not on its standby " + standby;
+            audit(user, "restore", guestId, "", false, why, address(ctx));
+            if (point.isEmpty()) {
+                Problems.notFound(ctx, why);
+            } else {
+                Problems.send(ctx, 422, "unusable-point", "Restore point not usable", why);
+            }
+            return;
+        }
+        answerGuestOperation(ctx, user, "restore", guestId, core.restoreGuest(guestId, pointId, user,
+                confirmed.get(), wall.instant()), "FAILING_OVER", "point " + pointId
+                + (confirmed.get() ? "; primary confirmed off by the admin" : ""));
     }
 
+    /** The optional {@code primaryConfirmedOff} field (false when absent), or empty after answering 400. */
+    private static Optional<Boolean> primaryConfirmedOff(RoutingContext ctx, JsonObject body) {
+        Object v = body.getValue("primaryConfirmedOff");
+        if (v != null && !(v instanceof Boolean)) {
+            Problems.badRequest(ctx, "field 'primaryConfirmedOff' must be true or false, got " + v);
+            return Optional.empty();
+        }
+        return Optional.of(Boolean.TRUE.equals(v));
+    }
+
+    /**
+     * Audits a refused action or a login: journals the audit record alone, then publishes it on
+     * {@code lifeboat.events}.
+     */
     private void audit(String user, String action, String target, String operationId, boolean allowed,
                        String detail, String address) {
+        audited(new CoreOutput(List.of(), List.of(), List.of()), auditOf(user, action, target, operationId, allowed,
+                detail, address));
+    }
+
+    /**
+     * Journals {@code audit} in one batch with the records of the action it allows (or alone), so that no action is
+     * acted on unaudited (I4); the action's commands go out once the batch is durable. Then publishes the audit on
+     * {@code lifeboat.events} (also when the journal failed, which the log says). Completes once the batch is durable.
+     */
+    private Future<Void> audited(CoreOutput action, Audit audit) {
         LOG.info("[coordinator node={} epoch={}] audit: user={} action={} target={} allowed={}{}", config.nodeId(),
-                core.epoch(), user, action, target.isEmpty() ? "-" : target, allowed,
-                detail.isEmpty() ? "" : " (" + detail + ")");
-        Envelope envelope = Envelope.newBuilder().setMessageId(java.util.UUID.randomUUID().toString())
-                .setSender(config.nodeId()).setEpoch(core.epoch())
-                .setTimestamp(io.lifeboat.coordinator.state.Timestamps.of(wall.instant()))
-                .setAudit(Audit.newBuilder().setUser(user).setAction(action).setTarget(target)
-                        .setOperationId(operationId).setAllowed(allowed).setDetail(detail).setRemoteAddress(address))
-                .build();
-        vertx.eventBus().publish(Addresses.EVENTS, envelope);
+                core.epoch(), audit.getUser(), audit.getAction(), audit.getTarget().isEmpty() ? "-"
+                        : audit.getTarget(), audit.getAllowed(), audit.getDetail().isEmpty() ? ""
+                        : " (" + audit.getDetail() + ")");
+        CoreOutput recorded = core.audit(audit, wall.instant());
+        List<io.lifeboat.protocol.v1.JournalRecord> records = new ArrayList<>(recorded.records());
+        records.addAll(action.records());
+        AuditRecorded journaled = recorded.records().get(0).getAuditRecorded();
+        return journal.apply(new CoreOutput(records, action.commands(), action.replies())).andThen(ar -> {
+            if (ar.failed()) {
+                LOG.warn("[coordinator node={} epoch={}] audit of {} by {} could not be journaled: {}",
+                        config.nodeId(), core.epoch(), audit.getAction(), audit.getUser(), ar.cause().getMessage());
+            }
+            vertx.eventBus().publish(Addresses.EVENTS, auditEnvelope(journaled));
+        });
+    }
+
+    private static Audit auditOf(String user, String action, String target, String operationId, boolean allowed,
+                                 String detail, String address) {
+        return Audit.newBuilder().setUser(user).setAction(action).setTarget(target).setOperationId(operationId)
+                .setAllowed(allowed).setDetail(detail).setRemoteAddress(address).build();
+    }
+
+    /** The {@code Audit} event of a journaled audit record, as published and as listed after a restart. */
+    private static Envelope auditEnvelope(AuditRecorded recorded) {
+        return Envelope.newBuilder().setMessageId(java.util.UUID.randomUUID().toString())
+                .setSender(recorded.getNodeId()).setTimestamp(recorded.getAt()).setAudit(recorded.getAudit()).build();
     }
 
     // ---- events ---------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ import io.lifeboat.protocol.v1.Hello;
 import io.lifeboat.protocol.v1.HostFacts;
 import io.lifeboat.protocol.v1.HypervisorKind;
 import io.lifeboat.protocol.v1.Inventory;
+import io.lifeboat.protocol.v1.LeaseRenew;
 import io.lifeboat.protocol.v1.NicModel;
 import io.lifeboat.protocol.v1.NicSpec;
 import io.lifeboat.protocol.v1.PeerObservation;
@@ -285,6 +286,99 @@ class RestApiTest {
                 "conflict");
     }
 
+    // ---- restore to a chosen point ----------------------------------------------------------------------------
+
+    @Test
+    void aRestoreRecoversTheChosenPointOnTheStandbyOnlyOnceTheGuestIsStoppedOnItsUpPrimary() throws Exception {
+        Agents site = protectMail(FencingCapability.FENCING_CAPABILITY_SELF_FENCE);
+        Session admin = session("alice", "admin secret 1");
+        String path = "/api/v1/guests/" + MAIL + "/restore";
+
+        // Malformed or unknown points change nothing; an unknown point is named.
+        assertProblem(post(admin, path, "{}"), 400, "bad-request");
+        assertProblem(post(admin, path, "{\"pointId\": \"" + site.pointId + "\", \"primaryConfirmedOff\": 1}"), 400,
+                "bad-request");
+        HttpResponse<String> unknown = post(admin, path, "{\"pointId\": \"" + MAIL + "/20200101T000000Z\"}");
+        assertProblem(unknown, 404, "not-found");
+        assertThat(new JsonObject(unknown.body()).getString("detail")).contains(MAIL + "/20200101T000000Z");
+
+        // The primary is UP and says the guest runs there: refused, nothing changes (I1).
+        site.primary.send(Envelope.newBuilder().setMessageId("renew-1").setLeaseRenew(LeaseRenew.newBuilder()
+                .setHostId("hostA").setRenewalNumber(1).addRunningGuestIds(MAIL)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.primary.received.stream()
+                .anyMatch(Envelope::hasLeaseGrant));
+        HttpResponse<String> running = post(admin, path, "{\"pointId\": \"" + site.pointId + "\"}");
+        assertProblem(running, 409, "conflict");
+        assertThat(new JsonObject(running.body()).getString("detail")).contains("still runs on host hostA");
+        assertThat(join(verticle.stateCopy()).operations()).isEmpty();
+        assertThat(site.standby.received).noneMatch(Envelope::hasMaterialiseRestorePoint);
+
+        // The admin stops it there: the next renewal says so, and the restore starts from the chosen point.
+        site.primary.send(Envelope.newBuilder().setMessageId("renew-2").setLeaseRenew(LeaseRenew.newBuilder()
+                .setHostId("hostA").setRenewalNumber(2)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.primary.received.stream()
+                .filter(Envelope::hasLeaseGrant).count() >= 2);
+        HttpResponse<String> started = post(admin, path, "{\"pointId\": \"" + site.pointId + "\"}");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String operationId = new JsonObject(started.body()).getString("operationId");
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.standby.received.stream()
+                .anyMatch(Envelope::hasMaterialiseRestorePoint));
+        assertThat(site.standby.received.stream().filter(Envelope::hasMaterialiseRestorePoint).findFirst()
+                .orElseThrow().getMaterialiseRestorePoint().getPointId()).isEqualTo(site.pointId);
+        JsonObject guest = new JsonObject(get(admin, "/api/v1/guests/" + MAIL).body());
+        assertThat(guest.getString("state")).isEqualTo("FAILING_OVER");
+        assertThat(guest.getJsonObject("recovery").getString("operationId")).isEqualTo(operationId);
+        assertThat(guest.getJsonObject("recovery").getString("pointId")).isEqualTo(site.pointId);
+        assertThat(audits(admin)).anySatisfy(e -> {
+            assertThat(e.getJsonObject("data").getString("action")).isEqualTo("restore");
+            assertThat(e.getJsonObject("data").getBoolean("allowed", false)).isTrue();
+            assertThat(e.getJsonObject("data").getString("operationId")).isEqualTo(operationId);
+            assertThat(e.getString("guestId")).isEqualTo(MAIL);
+        });
+        // The audit record went into the journal in the restore's own batch, before its FailoverStarted.
+        join(vertx.undeploy(verticle.deploymentID()));
+        List<io.lifeboat.protocol.v1.JournalRecord> journal = journalRecords();
+        int audit = indexOf(journal, r -> r.hasAuditRecorded() && r.getAuditRecorded().getAudit().getAllowed()
+                && r.getAuditRecorded().getAudit().getAction().equals("restore"));
+        int failover = indexOf(journal, r -> r.hasFailoverStarted()
+                && r.getFailoverStarted().getRestorePointId().equals(site.pointId));
+        assertThat(audit).isNotNegative().isLessThan(failover);
+    }
+
+    // ---- the audit trail is journaled -------------------------------------------------------------------------
+
+    @Test
+    void refusalsAndFailedLoginsAreJournaledAndListedAgainAfterACoordinatorRestart() throws Exception {
+        protectMail(FencingCapability.FENCING_CAPABILITY_SELF_FENCE);
+        Session viewer = session("victor", "viewer secret 2");
+        assertProblem(post(viewer, "/api/v1/guests/" + MAIL + "/failover", "{}"), 403, "forbidden");
+        assertThat(login("alice", "wrong password").statusCode()).isEqualTo(401);
+        await().atMost(Duration.ofSeconds(30)).until(() -> join(verticle.stateCopy()).history().audits().size() >= 3);
+
+        // The coordinator stops (its journal closed once every append is durable) and starts again from it.
+        join(vertx.undeploy(verticle.deploymentID()));
+        assertThat(journalRecords()).filteredOn(io.lifeboat.protocol.v1.JournalRecord::hasAuditRecorded)
+                .hasSizeGreaterThanOrEqualTo(3);
+        agents.forEach(a -> vertx.cancelTimer(a.timer));
+        verticle = new CoordinatorVerticle(config);
+        join(vertx.deployVerticle(verticle));
+
+        Session admin = session("alice", "admin secret 1");
+        List<JsonObject> trail = audits(admin);
+        assertThat(trail).anySatisfy(e -> {
+            assertThat(e.getJsonObject("data").getString("user")).isEqualTo("victor");
+            assertThat(e.getJsonObject("data").getString("action")).isEqualTo("failover");
+            assertThat(e.getJsonObject("data").getBoolean("allowed", false)).isFalse();
+            assertThat(e.getString("guestId")).isEqualTo(MAIL);
+        });
+        assertThat(trail).anySatisfy(e -> {
+            assertThat(e.getJsonObject("data").getString("user")).isEqualTo("alice");
+            assertThat(e.getJsonObject("data").getString("action")).isEqualTo("login");
+            assertThat(e.getJsonObject("data").getBoolean("allowed", false)).isFalse();
+        });
+        assertThat(join(verticle.stateCopy()).history().audits()).hasSizeGreaterThanOrEqualTo(4);
+    }
+
     // ---- resources, events, streams ---------------------------------------------------------------------------
 
     @Test
@@ -504,6 +598,28 @@ class RestApiTest {
         JsonArray events = new JsonObject(get(s, "/api/v1/events?type=Audit&limit=1000").body())
                 .getJsonArray("events");
         return events.stream().map(o -> (JsonObject) o).toList();
+    }
+
+    /** Every record in the (closed) journal of the coordinator, as a restart would replay them. */
+    private List<io.lifeboat.protocol.v1.JournalRecord> journalRecords() throws Exception {
+        try (io.lifeboat.coordinator.journal.Journal j = io.lifeboat.coordinator.journal.Journal.open(
+                config.journalDir())) {
+            List<io.lifeboat.protocol.v1.JournalRecord> out = new ArrayList<>();
+            for (byte[] bytes : j.replay().records()) {
+                out.add(io.lifeboat.protocol.v1.JournalRecord.parseFrom(bytes));
+            }
+            return out;
+        }
+    }
+
+    private static int indexOf(List<io.lifeboat.protocol.v1.JournalRecord> records,
+                               java.util.function.Predicate<io.lifeboat.protocol.v1.JournalRecord> match) {
+        for (int i = 0; i < records.size(); i++) {
+            if (match.test(records.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String kind) {
