@@ -120,6 +120,23 @@ class NotifierTest {
     }
 
     @Test
+    void aFenceTheCoordinatorCouldNotDoIsMailedSayingToCheckTheHostIsOff() throws Exception {
+        CoordinatorState state = protectedGuest();
+        Notifier notifier = notifier(port, 1, Duration.ofMillis(10));
+        Envelope failed = Envelope.newBuilder().setMessageId("m-3").setSender("c1").setFenceFailed(
+                io.lifeboat.protocol.v1.FenceFailed.newBuilder().setHostId("hostA").setAgentHostId("hostB")
+                        .setHypervisorUri("qemu+ssh://root@10.0.0.2/system").setOperationId("failover-1-hostA")
+                        .setRequestedBy("c1").setFailure(io.lifeboat.protocol.v1.Failure.newBuilder()
+                                .setCode("unreachable").setMessage("no route to host"))).build();
+
+        assertThat(awaitAll(notifier.onEvent(failed, state))).containsExactly(true);
+        assertThat(smtp.mails()).extracting(SmtpTestServer.Received::subject)
+                .containsExactly("[lifeboat] host hostA could NOT be fenced");
+        assertThat(smtp.mails().get(0).text()).contains("agent hostB through qemu+ssh://root@10.0.0.2/system",
+                "unreachable: no route to host", "check that hostA is really off");
+    }
+
+    @Test
     void aFailbackThatFinishesOrRollsBackIsMailedOnceEach() throws Exception {
         CoordinatorState state = protectedGuest();
         Notifier notifier = notifier(port, 1, Duration.ofMillis(10));
