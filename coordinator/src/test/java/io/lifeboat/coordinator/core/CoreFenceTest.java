@@ -314,4 +314,42 @@ class CoreFenceTest {
         assertThat(manual.output().commands()).anyMatch(c -> c.envelope().hasMaterialiseRestorePoint()
                 && c.hostId().equals("hostB"));
     }
+    @Test
+    void anAbandonedRecoveryIsRetriedByAnAdminOnlyWhileItsHostIsStillOffAndTheRetryFencesAgain() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        List<CoreOutput> outputs = hostALost(core);
+        String materialiseId = outputs.get(outputs.size() - 1).commands().stream()
+                .filter(c -> c.envelope().hasMaterialiseRestorePoint()).findFirst().orElseThrow().envelope()
+                .getMaterialiseRestorePoint().getHeader().getCommandId();
+        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult.newBuilder()
+                .setCommandId(materialiseId).setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
+                .setFailure(Failure.newBuilder().setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("no_space")
+                        .setMessage("datastore /srv/lifeboat on hostB is full")))), 16 * S, T0.plusSeconds(16)));
+        assertThat(core.state().guest("g-mail").orElseThrow().state())
+                .isEqualTo(io.lifeboat.protocol.v1.GuestState.GUEST_STATE_AT_RISK);
+        assertThat(core.state().abandonedRecovery("g-mail").orElseThrow().reason())
+                .isEqualTo("failover abandoned at MATERIALISE: datastore /srv/lifeboat on hostB is full");
+
+        // Once hostA is back (heard again, UP), a retry could start a second copy: refused.
+        CoordinatorState replayed = new CoordinatorState();
+        journal.forEach(replayed::apply);
+        CoordinatorCore back = configured(core(replayed, 20 * S), URI);
+        back.start(T0.plusSeconds(20));
+        back.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                .setHostId("hostA"))), 20 * S, T0.plusSeconds(20));
+        back.tick(20 * S, T0.plusSeconds(20));
+        assertThat(back.leases().state("hostA")).isEqualTo(HostState.UP);
+        assertThat(back.failoverGuest("g-mail", "admin", false, T0.plusSeconds(20)).conflict())
+                .hasValueSatisfying(why -> assertThat(why).startsWith("host hostA is UP and may be running guest"));
+
+        // While hostA is still LOST, the admin's failover retries it, and fences hostA again.
+        ManualFailover retry = core.failoverGuest("g-mail", "admin", false, T0.plusSeconds(30));
+        assertThat(retry.conflict()).isEmpty();
+        assertThat(retry.output().records()).filteredOn(JournalRecord::hasFailoverStarted).singleElement()
+                .satisfies(r -> assertThat(r.getFailoverStarted().getLostHostId()).isEqualTo("hostA"));
+        assertThat(retry.output().commands()).extracting(c -> c.hostId() + " " + c.envelope().getPayloadCase())
+                .containsExactlyInAnyOrder("hostB MATERIALISE_RESTORE_POINT", "hostB FENCE_PEER_HOST");
+        assertThat(core.state().guest("g-mail").orElseThrow().state())
+                .isEqualTo(io.lifeboat.protocol.v1.GuestState.GUEST_STATE_FAILING_OVER);
+    }
 }
