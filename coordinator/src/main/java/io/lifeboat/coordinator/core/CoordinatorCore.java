@@ -377,10 +377,11 @@ public final class CoordinatorCore {
 
     /**
      * An admin asks to fail guest {@code guestId} over now. It starts (journal records first, like the planner's
-     * own failovers) only when no second production copy can result (I1): the guest is PROTECTED, has a verified
-     * restore point on its standby, and the host that owns it is FENCED, LOST with failover armed, or LOST and
-     * confirmed off by the admin ({@code primaryConfirmedOff}). A host that is UP, SUSPECTED or in MAINTENANCE may
-     * still run the guest: the request is refused and nothing changes.
+     * own failovers) only when no second production copy can result (I1): the guest is PROTECTED (or AT_RISK after
+     * an abandoned failover, which this retries from the host it was lost from), has a verified restore point on its
+     * standby, and the host that owns it is FENCED, LOST with failover armed, or LOST and confirmed off by the admin
+     * ({@code primaryConfirmedOff}). A host that is UP, SUSPECTED or in MAINTENANCE may still run the guest: the
+     * request is refused and nothing changes.
      *
      * @param user the admin, for the refusal text and logs
      */

@@ -21,7 +21,8 @@ public sealed interface PlannerInput {
 
     /**
      * An admin asked to fail one guest over now, and its primary is known to be off (FENCED, LOST with failover
-     * armed, or confirmed off by the admin): a failover of just this guest starts, unless it is not PROTECTED.
+     * armed, or confirmed off by the admin): a failover of just this guest starts, unless it is neither PROTECTED nor
+     * AT_RISK after an abandoned failover (which this retries from the host it was lost from).
      *
      * @param guestId the guest
      * @param at now
