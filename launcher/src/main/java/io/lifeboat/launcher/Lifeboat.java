@@ -135,8 +135,7 @@ public final class Lifeboat implements Callable<Integer> {
                     new Subcommand("events", new EventsCommand()),
                     new Subcommand("failover", new FailoverCommand()),
                     new Subcommand("failback", new FailbackCommand()),
-                    new Subcommand("restore", NotBuilt.of("restore", "Restore a guest to a restore point.",
-                            "issue #7 (REST and CLI)")),
+                    new Subcommand("restore", new io.lifeboat.coordinator.client.RestoreCommand()),
                     new Subcommand("drill", new io.lifeboat.coordinator.client.DrillCommand()),
                     new Subcommand("bench", bench()));
         }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
  * {@code lifeboat failover GUEST}: asks the coordinator to fail one guest over to its standby now
  * ({@code POST /api/v1/guests/{id}/failover}), after a confirmation that names the guest and its hosts; with
  * {@code --wait}, follows the events until the guest is FAILED_OVER or its failover fails, and reports RTO and RPO.
+ * {@link RestoreCommand} runs the same conversation for a restore from a chosen point.
  */
 @Command(name = "failover",
         description = "Fail a guest over to its standby now (admin). GUEST is a name or an id. "
@@ -56,6 +57,15 @@ public final class FailoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return recover(null);
+    }
+
+    /**
+     * Fails the guest over ({@code pointId} null) or restores it from restore point {@code pointId} onto its standby:
+     * confirmation, request, and with {@code --wait} the progress until FAILED_OVER with RTO and RPO.
+     */
+    int recover(String pointId) {
+        String action = pointId == null ? "failover" : "restore";
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LifeboatClient client = connection.login();
@@ -67,34 +77,44 @@ public final class FailoverCommand implements Callable<Integer> {
             String from = Fields.orDash(Fields.text(g, "ownerHostId", "primaryHostId"));
             String to = Fields.orDash(Fields.text(g, "standbyHostId"));
             if (!yes) {
-                String question = "Fail over guest '" + name + "' (" + id + ") now, from host " + from + " to host "
-                        + to + "?" + (primaryConfirmedOff ? " You confirm that host " + from + " is powered off or "
+                String question = (pointId == null ? "Fail over guest '" + name + "' (" + id + ") now, from host "
+                        + from + " to host " + to + "?" : "Restore guest '" + name + "' (" + id + ") from restore point "
+                        + pointId + " onto host " + to + "? It must be stopped on host " + from + ".")
+                        + (primaryConfirmedOff ? " You confirm that host " + from + " is powered off or "
                         + "has stopped the guest." : "") + " [y/N] ";
                 String answer = connection.ask(question);
                 if (answer == null) {
-                    throw new IllegalArgumentException("failover of guest '" + name + "' not confirmed: no terminal "
-                            + "to ask on; pass --yes");
+                    throw new IllegalArgumentException(action + " of guest '" + name + "' not confirmed: no "
+                            + "terminal to ask on; pass --yes");
                 }
                 if (!answer.strip().toLowerCase(Locale.ROOT).matches("y|yes")) {
-                    err.println("failover of guest '" + name + "' cancelled; nothing changed");
+                    err.println(action + " of guest '" + name + "' cancelled; nothing changed");
                     err.flush();
                     return 1;
                 }
             }
             // Event ids are numbers from 1: "0" replays every event of the guest when it had none before.
             String cursor = await ? java.util.Objects.requireNonNullElse(lastEventId(client, id), "0") : null;
-            JsonObject accepted = client.post("/api/v1/guests/" + LifeboatClient.segment(id) + "/failover",
-                    primaryConfirmedOff ? new JsonObject().put("primaryConfirmedOff", true) : new JsonObject());
+            JsonObject body = primaryConfirmedOff ? new JsonObject().put("primaryConfirmedOff", true)
+                    : new JsonObject();
+            if (pointId != null) {
+                body.put("pointId", pointId);
+            }
+            JsonObject accepted = client.post("/api/v1/guests/" + LifeboatClient.segment(id) + "/" + action, body);
             String operationId = Fields.text(accepted, "operationId", "id");
             JsonObject result = new JsonObject().put("guestId", id).put("name", name).put("fromHostId", from)
                     .put("toHostId", to).put("operationId", operationId);
+            if (pointId != null) {
+                result.put("pointId", pointId);
+            }
             if (!await) {
-                print(out, result, "failover of guest '" + name + "' (" + id + ") from " + from + " to " + to
-                        + " started: operation " + Fields.orDash(operationId));
+                print(out, result, action + " of guest '" + name + "' (" + id + ") from " + from + " to " + to
+                        + (pointId == null ? "" : " from point " + pointId) + " started: operation "
+                        + Fields.orDash(operationId));
                 return 0;
             }
             if (!json) {
-                out.println("failover of guest '" + name + "' started: operation " + Fields.orDash(operationId)
+                out.println(action + " of guest '" + name + "' started: operation " + Fields.orDash(operationId)
                         + "; following it");
                 out.flush();
             }
@@ -116,7 +136,7 @@ public final class FailoverCommand implements Callable<Integer> {
             print(out, result, ok
                     ? "guest '" + name + "' FAILED_OVER to " + to + ": RTO " + Fields.human(rto) + ", RPO "
                             + Fields.human(rpo)
-                    : "failover of guest '" + name + "' did not finish: " + Fields.orDash(outcome.error)
+                    : action + " of guest '" + name + "' did not finish: " + Fields.orDash(outcome.error)
                             + " (state " + Fields.orDash(state) + ")");
             return ok ? 0 : 1;
         } finally {

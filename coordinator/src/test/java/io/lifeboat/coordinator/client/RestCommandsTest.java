@@ -121,6 +121,11 @@ class RestCommandsTest {
         return run(c, c.connection, password, prompt, concat(args, "--url", url, "--user", user));
     }
 
+    private Run restore(String user, String password, BiFunction<String, Boolean, char[]> prompt, String... args) {
+        RestoreCommand c = new RestoreCommand();
+        return run(c, c.recovery.connection, password, prompt, concat(args, "--url", url, "--user", user));
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = new String[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
@@ -218,6 +223,40 @@ class RestCommandsTest {
 
         assertThat(new JsonObject(status("--json").out().strip()).getJsonArray("guests").getJsonObject(0)
                 .getString("state")).isEqualTo("PROTECTED");
+    }
+
+    @Test
+    @Order(3)
+    void restoreAsksNamingThePointAndIsRefusedForAnUnknownPointOrAPrimaryThatMayStillRunTheGuest() throws Exception {
+        String point = verticle.stateCopy().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
+                .points(MAIL).get(0).pointId();
+        String[] question = new String[1];
+        Run declined = restore("ann", "ann-secret", (p, s) -> {
+            question[0] = p;
+            return "no".toCharArray();
+        }, "mail", point);
+        assertThat(declined.exit()).isEqualTo(1);
+        assertThat(question[0]).isEqualTo("Restore guest 'mail' (" + MAIL + ") from restore point " + point
+                + " onto host hostB? It must be stopped on host hostA. [y/N] ");
+        assertThat(declined.err()).contains("restore of guest 'mail' cancelled; nothing changed");
+
+        Run unknown = restore("ann", "ann-secret", (p, s) -> null, "mail", MAIL + "/20200101T000000Z", "--yes");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err().strip()).startsWith("restore: POST " + url + "/api/v1/guests/" + MAIL
+                + "/restore: 404 Not Found: restore point '" + MAIL + "/20200101T000000Z' is not a restore point");
+
+        // hostA is UP and has not said the guest is stopped there: refused, nothing changes (I1).
+        Run running = restore("ann", "ann-secret", (p, s) -> null, "mail", point, "--yes", "--json");
+        assertThat(running.exit()).isEqualTo(1);
+        assertThat(running.out()).isEmpty();
+        assertThat(running.err().strip()).startsWith("restore: POST " + url + "/api/v1/guests/" + MAIL
+                + "/restore: 409 Conflict: host hostA is UP");
+        assertThat(new JsonObject(status("--json").out().strip()).getJsonArray("guests").getJsonObject(0)
+                .getString("state")).isEqualTo("PROTECTED");
+
+        Run usage = restore("ann", "ann-secret", (p, s) -> null, "mail");
+        assertThat(usage.exit()).isEqualTo(2);
+        assertThat(usage.err()).contains("POINT");
     }
 
     @Test
