@@ -26,6 +26,8 @@ import io.lifeboat.protocol.v1.CommandOutcome;
 import io.lifeboat.protocol.v1.CommandResult;
 import io.lifeboat.protocol.v1.DiskFormat;
 import io.lifeboat.protocol.v1.DiskSpec;
+import io.lifeboat.protocol.v1.DrillBootResult;
+import io.lifeboat.protocol.v1.DrillTeardownResult;
 import io.lifeboat.protocol.v1.Envelope;
 import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestBitness;
@@ -55,7 +57,10 @@ import io.vertx.core.net.NetSocket;
  * A real coordinator (its verticle, REST API and web page, with an admin and a viewer) fed by two in-process fake
  * agent links over TCP: hostA runs guests {@code mail} and {@code web} and answers each backup slowly, reporting
  * replication progress of a 4 GiB disk every 400 ms before it commits; hostB is the standby that answers probes as
- * unanswered and every recovery step as done. {@link #killPrimary()} silences hostA as a host kill does.
+ * unanswered, every recovery step as done, each drill boot as verified (with a serial tail) after a short while and
+ * each teardown as leaving nothing, and the failback's transfers and stop after a short while each.
+ * {@link #killPrimary()} silences hostA as a host kill does; {@link #revivePrimary()} brings it back as a restarted
+ * agent that keeps its old disk state as a restore point and materialises, registers and starts a guest failed back.
  *
  * <p>It stands in for the lab site until the lab can configure coordinator users: the page sees exactly the REST
  * API a lab-fed coordinator serves, only the agents are scripted.
@@ -73,10 +78,16 @@ final class FakeAgentSite implements AutoCloseable {
     private static final byte[] NONCE = "nonce-0123456789".getBytes(StandardCharsets.UTF_8);
     private static final int PROGRESS_STEPS = 24;
     private static final long PROGRESS_EVERY_MS = 400;
+    /** How long the standby takes for each failback transfer or stop and each drill boot, so the page shows them. */
+    private static final long STANDBY_STEP_MS = 1500;
+    /** The serial console tail a drill copy "printed". */
+    static final String DRILL_SERIAL_TAIL = "Debian GNU/Linux 12 drill ttyS0\n\ndrill login:";
+    /** The time each drill copy "took" to a verified boot. */
+    static final Duration DRILL_BOOT = Duration.ofMillis(2500);
 
     private final Vertx vertx;
     private final CoordinatorVerticle verticle;
-    private final FakeAgent hostA;
+    private FakeAgent hostA;
     private final FakeAgent hostB;
     private final DroppingProxy proxy;
 
@@ -155,7 +166,7 @@ final class FakeAgentSite implements AutoCloseable {
             a.peerId = "hostB";
             b.peerId = "hostA";
             a.responder = a::slowBackup;
-            b.responder = FakeAgentSite::standby;
+            b.responder = b::standby;
             a.send(Envelope.newBuilder().setMessageId("inv-A").setInventory(Inventory.newBuilder()
                     .setHostId("hostA").setFacts(kvm("hostA")).addGuests(guest("mail", "52:54:00:12:34:56"))
                     .addGuests(guest("web", "52:54:00:12:34:57"))));
@@ -182,6 +193,19 @@ final class FakeAgentSite implements AutoCloseable {
     void killPrimary() throws Exception {
         hostB.peerSilentSince = Instant.now();
         hostA.die();
+    }
+
+    /**
+     * hostA's agent restarts (a new incarnation) with no guest running, and hostB hears it again: the coordinator
+     * sees the lost host UP. The new agent keeps its old disk state as a restore point when asked, materialises,
+     * registers and starts what it is sent, and backs up slowly as before.
+     */
+    void revivePrimary() throws Exception {
+        FakeAgent a = new FakeAgent(vertx, verticle.actualPort(), "hostA", 2);
+        a.peerId = "hostB";
+        a.responder = a::revivedPrimary;
+        hostA = a;
+        hostB.peerSilentSince = null;
     }
 
     @Override
@@ -225,11 +249,15 @@ final class FakeAgentSite implements AutoCloseable {
                 .setCommandResult(result.setCommandId(commandId).setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED));
     }
 
-    /** The standby: probes of hostA reach nothing, every recovery step succeeds. */
-    private static List<Envelope.Builder> standby(Envelope e) {
+    /** The id of a restore point of a guest taken at {@code at}: {@code <guest id>/<UTC yyyyMMddTHHmmssZ>}. */
+    private static String pointId(String guestId, Instant at) {
+        return guestId + "/" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(at);
+    }
+
+    /** What a host does on materialise, register and start: each succeeds at once (the boot verified). */
+    private static List<Envelope.Builder> runGuest(Envelope e) {
         return switch (e.getPayloadCase()) {
-            case PROBE_PEER_HOST -> List.of(succeeded(e, e.getProbePeerHost().getHeader().getCommandId(),
-                    CommandResult.newBuilder().setProbe(ProbeResult.newBuilder().setPeerHostId("hostA"))));
             case MATERIALISE_RESTORE_POINT -> {
                 var m = e.getMaterialiseRestorePoint();
                 yield List.of(succeeded(e, m.getHeader().getCommandId(), CommandResult.newBuilder()
@@ -258,18 +286,24 @@ final class FakeAgentSite implements AutoCloseable {
         volatile String peerId;
         volatile Instant peerSilentSince;
         volatile boolean dead;
+        final long incarnation;
         long sequence;
 
         FakeAgent(Vertx vertx, int port, String hostId) throws Exception {
+            this(vertx, port, hostId, 1);
+        }
+
+        FakeAgent(Vertx vertx, int port, String hostId, long incarnation) throws Exception {
             this.vertx = vertx;
             this.hostId = hostId;
+            this.incarnation = incarnation;
             client = vertx.createNetClient();
             NetSocket socket = join(client.connect(port, "127.0.0.1"));
             connection = new FramedConnection(socket, this::receive, e -> { });
             send(Envelope.newBuilder().setMessageId("hello-" + hostId).setHello(Hello.newBuilder()
-                    .setRole(Role.ROLE_AGENT).setSenderId(hostId).setProtocolMajor(1).setIncarnation(1)
+                    .setRole(Role.ROLE_AGENT).setSenderId(hostId).setProtocolMajor(1).setIncarnation(incarnation)
                     .setCredentials(new HelloCredentials("site", SECRET.getBytes(StandardCharsets.UTF_8))
-                            .sign(Role.ROLE_AGENT, hostId, 1, NONCE))));
+                            .sign(Role.ROLE_AGENT, hostId, incarnation, NONCE))));
             timers.add(vertx.setPeriodic(200, id -> {
                 Heartbeat.Builder hb = Heartbeat.newBuilder().setHostId(hostId);
                 if (peerId != null) {
@@ -295,7 +329,66 @@ final class FakeAgentSite implements AutoCloseable {
             if (dead) {
                 return Future.succeededFuture();
             }
-            return connection.send(e.setSender(hostId).setIncarnation(1).setSequence(++sequence).build());
+            return connection.send(e.setSender(hostId).setIncarnation(incarnation).setSequence(++sequence).build());
+        }
+
+        /** Answers after {@code ms}, as a command that takes a while does. */
+        List<Envelope.Builder> later(long ms, Envelope.Builder answer) {
+            timers.add(vertx.setTimer(ms, id -> send(answer)));
+            return List.of();
+        }
+
+        /**
+         * The standby: probes of hostA reach nothing, every recovery step succeeds; a drill copy boots verified and
+         * its teardown leaves nothing; the failback's reverse replication commits a point, its stop and the clean-up
+         * succeed. Drill boots, transfers and the stop take {@link #STANDBY_STEP_MS} each.
+         */
+        List<Envelope.Builder> standby(Envelope e) {
+            return switch (e.getPayloadCase()) {
+                case PROBE_PEER_HOST -> List.of(succeeded(e, e.getProbePeerHost().getHeader().getCommandId(),
+                        CommandResult.newBuilder().setProbe(ProbeResult.newBuilder().setPeerHostId("hostA"))));
+                case DRILL_BOOT -> {
+                    var d = e.getDrillBoot();
+                    yield later(STANDBY_STEP_MS, succeeded(e, d.getHeader().getCommandId(), CommandResult.newBuilder()
+                            .setDrillBoot(DrillBootResult.newBuilder().setDrillId(d.getDrillId())
+                                    .setDrillName(d.getDrillName()).setPointId(d.getPointId()).setPassed(true)
+                                    .setBootDuration(Timestamps.of(DRILL_BOOT))
+                                    .setEvidence(DRILL_SERIAL_TAIL.replace("drill", d.getDrillName()))
+                                    .setHypervisorUuid("uuid-" + d.getDrillName()))));
+                }
+                case DRILL_TEARDOWN -> {
+                    var t = e.getDrillTeardown();
+                    yield List.of(succeeded(e, t.getHeader().getCommandId(), CommandResult.newBuilder()
+                            .setDrillTeardown(DrillTeardownResult.newBuilder().setDrillId(t.getDrillId())
+                                    .setDrillName(t.getDrillName()).setNothingLeft(true)
+                                    .addRemovedDomains(t.getDrillName()).setRemovedFiles(3))));
+                }
+                case REVERSE_REPLICATE -> {
+                    var r = e.getReverseReplicate();
+                    yield later(STANDBY_STEP_MS, succeeded(e, r.getHeader().getCommandId(), CommandResult.newBuilder()
+                            .setBackup(BackupResult.newBuilder().setPointId(pointId(r.getGuestId(), Instant.now()))
+                                    .setSnapshotTime(Timestamps.of(Instant.now())))));
+                }
+                case STOP_GUEST -> later(STANDBY_STEP_MS, succeeded(e, e.getStopGuest().getHeader().getCommandId(),
+                        CommandResult.newBuilder()));
+                case UNREGISTER_GUEST -> List.of(succeeded(e, e.getUnregisterGuest().getHeader().getCommandId(),
+                        CommandResult.newBuilder()));
+                default -> runGuest(e);
+            };
+        }
+
+        /**
+         * hostA after its restart: a backup into its own store (the failback keeping its old disk state) commits at
+         * once; materialise, register and start succeed; backups to the standby run slowly as before.
+         */
+        List<Envelope.Builder> revivedPrimary(Envelope e) {
+            if (e.hasBackupGuest() && "hostA".equals(e.getBackupGuest().getTarget().getHostId())) {
+                var b = e.getBackupGuest();
+                return List.of(succeeded(e, b.getHeader().getCommandId(), CommandResult.newBuilder()
+                        .setBackup(BackupResult.newBuilder().setPointId(pointId(b.getGuestId(), Instant.now()))
+                                .setSnapshotTime(Timestamps.of(Instant.now())))));
+            }
+            return e.hasBackupGuest() ? slowBackup(e) : runGuest(e);
         }
 
         /** A backup that reports progress for a while, then commits a point and answers the command. */
@@ -322,8 +415,7 @@ final class FakeAgentSite implements AutoCloseable {
                     return;
                 }
                 vertx.cancelTimer(id);
-                String pointId = guestId + "/" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                        .withZone(java.time.ZoneOffset.UTC).format(snapshot);
+                String pointId = pointId(guestId, snapshot);
                 send(Envelope.newBuilder().setMessageId("committed-" + commandId).setReplicationCommitted(
                         ReplicationCommitted.newBuilder().setGuestId(guestId).setCycleId(commandId)
                                 .setPointId(pointId).setBytesRead(DISK_BYTES).setBytesSent(DISK_BYTES / 4)

@@ -34,8 +34,9 @@ import org.openqa.selenium.WebElement;
 /**
  * The web status page in headless Chromium against a real coordinator (REST API, sessions, SSE) whose two agents are
  * scripted links ({@link FakeAgentSite}): login, the dashboard with both hosts and their guests, a replication
- * progress bar that moves, the guest page's points and RPO plot, drills, a viewer's 403, a POST without its CSRF
- * token, a host kill that turns the guests "failed over" without a reload, and the login rate limit. One site and one
+ * progress bar that moves, the guest page's points and RPO plot, a drill run from the page and its report, a
+ * viewer's disabled buttons and 403s, a POST without its CSRF token, a host kill that turns the guests "failed over"
+ * without a reload, a failback from the guest page with its steps and downtime, and the login rate limit. One site and one
  * browser serve every case, in order; each step leaves a screenshot in {@code target/screenshots/WebPageIT/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -70,6 +71,9 @@ class WebPageIT {
     }
 
     private static void login(String user, String password) {
+        // Right after a page load the page is still asking whether its session goes on: wait until it knows.
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find("#who:not([hidden])").isPresent()
+                || BROWSER.find("#login-form").isPresent());
         if (BROWSER.find("#who:not([hidden])").isPresent()) {
             logout();
         }
@@ -150,6 +154,61 @@ class WebPageIT {
                   .catch((e) => done([-1, String(e)]));
                 """, method, path, headers);
         return (List<?>) r;
+    }
+
+    /** A GET from the page, parsed: the JSON document the coordinator answers. */
+    private static Object getJson(String path) {
+        return BROWSER.asyncScript("""
+                const [path, done] = arguments;
+                fetch(path, {credentials: 'same-origin'}).then((r) => r.json()).then(done)
+                  .catch((e) => done({error: String(e)}));
+                """, path);
+    }
+
+    /** Clicks the first element matching css from a script (a redraw may replace it between find and click). */
+    private static void click(String css, boolean evenIfDisabled) {
+        BROWSER.script("""
+                const b = document.querySelector(arguments[0]);
+                if (arguments[1]) b.disabled = false;
+                b.click();
+                """, css, evenIfDisabled);
+    }
+
+    /** A list a script returned, as strings. */
+    private static List<String> strings(Object list) {
+        return ((List<?>) list).stream().map(String::valueOf).toList();
+    }
+
+    /** The texts of the elements matching css, in document order. */
+    private static List<String> texts(String css) {
+        return strings(BROWSER.script("return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)",
+                css));
+    }
+
+    /** Clicks the first element matching css (see {@link #click}) and waits for the confirmation dialog it opens. */
+    private static WebElement openDialog(String css, boolean evenIfDisabled) {
+        click(css, evenIfDisabled);
+        WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
+        await().atMost(WAIT).until(dialog::isDisplayed);
+        return dialog;
+    }
+
+    /** The text of the element matching css in the confirmation dialog. */
+    private static String inDialog(String css) {
+        return BROWSER.driver().findElement(By.cssSelector("#confirm " + css)).getText();
+    }
+
+    /** Confirms the open dialog as the viewer and checks that the coordinator's 403 is shown, then cancels. */
+    private static void confirmAndExpect403(String shot) {
+        WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
+        dialog.findElement(By.id("confirm-ok")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> dialog.findElement(By.id("confirm-error")).isDisplayed());
+        WebElement error = dialog.findElement(By.id("confirm-error"));
+        assertThat(error.getAttribute("data-status")).isEqualTo("403");
+        assertThat(error.getText()).startsWith("403 Forbidden").contains("viewer");
+        BROWSER.shot(shot);
+        dialog.findElement(By.id("confirm-cancel")).click();
+        await().atMost(WAIT).until(() -> !dialog.isDisplayed());
     }
 
     // ---- cases ----------------------------------------------------------------------------------------------
@@ -264,6 +323,80 @@ class WebPageIT {
 
     @Test
     @Order(6)
+    void anAdminRunsADrillFromThePageAndItsReportShowsPassRtoPointAndEvidence() {
+        open("#/drills");
+        // A drill boots each guest's newest restore point: wait until both have one (the fake backups are slow).
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> ((List<?>) ((Map<?, ?>)
+                getJson("/api/v1/guests")).get("guests")).stream()
+                .allMatch(g -> ((Number) ((Map<?, ?>) g).get("pointCount")).longValue() > 0));
+        String button = "#plans li.plan[data-plan='office'] button.action-drill";
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find(button).map(WebElement::isEnabled)
+                .orElse(false));
+        BROWSER.shot("drills-plans");
+        WebElement dialog = openDialog(button, false);
+        assertThat(inDialog("#confirm-title")).isEqualTo("Run a DR drill of plan office?");
+        assertThat(inDialog(".confirm-plan")).isEqualTo("office");
+        assertThat(inDialog(".confirm-host")).isEqualTo("hostB");
+        assertThat(texts("#confirm .confirm-guests li")).containsExactly("mail", "web");
+        assertThat(inDialog("#confirm-ok")).isEqualTo("Run drill of office on hostB");
+        BROWSER.shot("drill-confirmation");
+        dialog.findElement(By.id("confirm-ok")).click();
+        await().atMost(WAIT).until(() -> !dialog.isDisplayed());
+
+        // The report appears in the history without a reload: passed, with the slowest guest's RTO (2.5 s).
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> BROWSER.find(
+                "#drills tbody tr[data-outcome='PASSED']").isPresent());
+        Map<?, ?> row = (Map<?, ?>) BROWSER.script("""
+                const r = document.querySelector('#drills tbody tr');
+                return {id: r.dataset.drillId, rows: document.querySelectorAll('#drills tbody tr').length,
+                  plan: r.querySelector('.drill-link').innerText, outcome: r.querySelector('.outcome').innerText,
+                  rto: r.querySelector('.rto').innerText, html: r.querySelector('a.report-html').getAttribute('href'),
+                  bars: document.querySelectorAll('#rto-chart svg rect.bar').length};
+                """);
+        assertThat(row.get("rows")).isEqualTo(1L);
+        assertThat(row.get("plan")).isEqualTo("office");
+        assertThat(row.get("outcome")).isEqualTo("Passed");
+        assertThat(row.get("rto")).isEqualTo("3 s");
+        assertThat(row.get("bars")).isEqualTo(1L);
+        String drillId = (String) row.get("id");
+        assertThat(row.get("html")).isEqualTo("/api/v1/drills/" + drillId + "?format=html");
+        BROWSER.shot("drill-history");
+
+        // The report's page: per guest pass, the restore point used and its age, the RTO, teardown and evidence.
+        click("#drills tbody tr .drill-link", false);
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElements(By.cssSelector(
+                ".drill-guest")).size() == 2);
+        Map<?, ?> mail = (Map<?, ?>) BROWSER.script("""
+                const g = document.querySelector(`.drill-guest[data-guest-id='${arguments[0]}']`);
+                return {passed: g.dataset.passed, title: g.querySelector('h2').innerText,
+                  point: g.querySelector('.point').innerText, age: g.querySelector('.point-age').innerText,
+                  rto: g.querySelector('.rto').innerText, teardown: g.querySelector('.teardown').innerText,
+                  evidence: g.querySelector('pre.evidence').textContent,
+                  outcome: document.querySelector('.drill-report').dataset.outcome};
+                """, MAIL);
+        assertThat(mail.get("outcome")).isEqualTo("PASSED");
+        assertThat(mail.get("passed")).isEqualTo("true");
+        assertThat((String) mail.get("title")).startsWith("mail").endsWith("Passed");
+        assertThat((String) mail.get("point")).startsWith(MAIL + "/");
+        assertThat((String) mail.get("age")).endsWith(" s");
+        assertThat(mail.get("rto")).isEqualTo("3 s");
+        assertThat(mail.get("teardown")).isEqualTo("nothing left");
+        assertThat((String) mail.get("evidence")).startsWith("Debian GNU/Linux 12 drill-mail-").endsWith("login:");
+        BROWSER.shot("drill-report");
+
+        // The HTML report the page links to is served to the logged-in browser.
+        List<?> html = (List<?>) BROWSER.asyncScript("""
+                const [path, done] = arguments;
+                fetch(path, {credentials: 'same-origin'}).then(async (r) => done([r.status,
+                  r.headers.get('Content-Type'), await r.text()])).catch((e) => done([-1, '', String(e)]));
+                """, "/api/v1/drills/" + drillId + "?format=html");
+        assertThat(html.get(0)).isEqualTo(200L);
+        assertThat((String) html.get(1)).startsWith("text/html");
+        assertThat((String) html.get(2)).contains("DR drill of plan office").contains("PASSED").contains("drill-web-");
+    }
+
+    @Test
+    @Order(7)
     void aPostWithoutItsCsrfTokenIsRefused() {
         open("");
         await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(MAIL).isPresent());
@@ -281,7 +414,7 @@ class WebPageIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theAdminsConfirmationDialogNamesTheGuestAndTheHostItWillRunOn() {
         open("");
         await().atMost(WAIT).ignoreExceptions().until(() -> "false".equals(guest(MAIL, "disabled")));
@@ -304,7 +437,7 @@ class WebPageIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aViewerSeesTheActionDisabledAndGets403WhenTheyForceIt() {
         open("");
         loginOk(VIEWER, VIEWER_PASSWORD);
@@ -329,7 +462,23 @@ class WebPageIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
+    void aViewerSeesRunDrillDisabledAndGets403WhenTheyForceIt() {
+        open("#/drills");
+        String button = "#plans li.plan[data-plan='office'] button.action-drill";
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find(button).isPresent());
+        assertThat(BROWSER.driver().findElement(By.id("who-name")).getText()).isEqualTo(VIEWER + " (viewer)");
+        WebElement b = BROWSER.driver().findElement(By.cssSelector(button));
+        assertThat(b.isEnabled()).isFalse();
+        assertThat(b.getAttribute("title")).startsWith("Only an admin can run a drill");
+        BROWSER.shot("drills-viewer");
+        openDialog(button, true);
+        confirmAndExpect403("viewer-drill-403");
+        assertThat((List<?>) ((Map<?, ?>) getJson("/api/v1/drills")).get("drills")).as("no second drill").hasSize(1);
+    }
+
+    @Test
+    @Order(11)
     void theDashboardReadsOnAPhoneWithoutSideways() {
         BROWSER.driver().manage().window().setSize(new Dimension(390, 844));
         try {
@@ -344,7 +493,7 @@ class WebPageIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void theEventTimelineResumesAfterAConnectionDropAndShowsWhatHappenedMeanwhile() throws Exception {
         open("");
         loginOk(ADMIN, ADMIN_PASSWORD);
@@ -376,7 +525,7 @@ class WebPageIT {
     }
 
     @Test
-    @Order(11)
+    @Order(13)
     void aHostKillTurnsItsGuestsFailedOverWithoutAPageReload() throws Exception {
         open("");
         loginOk(ADMIN, ADMIN_PASSWORD);
@@ -410,7 +559,100 @@ class WebPageIT {
     }
 
     @Test
-    @Order(12)
+    @Order(14)
+    void aViewerSeesFailBackDisabledAndGets403WhenTheyForceIt() throws Exception {
+        site.revivePrimary();
+        open("");
+        loginOk(VIEWER, VIEWER_PASSWORD);
+        await().atMost(WAIT).ignoreExceptions().until(() -> "UP".equals(BROWSER.script(
+                "return document.querySelector(\"#hosts section.host[data-host-id='hostA']\").dataset.state")));
+        String button = "#hosts li.guest[data-guest-id='" + MAIL + "'] button.action-failback";
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find(button).isPresent());
+        assertThat(guestState(MAIL)).isEqualTo("FAILED_OVER");
+        assertThat(BROWSER.find("#hosts li.guest[data-guest-id='" + MAIL + "'] button.action-failover"))
+                .as("a failed-over guest offers failback, not failover").isEmpty();
+        WebElement b = BROWSER.driver().findElement(By.cssSelector(button));
+        assertThat(b.isEnabled()).isFalse();
+        assertThat(b.getAttribute("title")).startsWith("Only an admin can fail back");
+        BROWSER.shot("failback-viewer");
+        openDialog(button, true);
+        confirmAndExpect403("viewer-failback-403");
+        assertThat(guestState(MAIL)).isEqualTo("FAILED_OVER");
+    }
+
+    @Test
+    @Order(15)
+    void anAdminFailsAGuestBackFromItsPageWatchesTheStepsAndItEndsOnThePrimaryWithItsDowntime() {
+        open("");
+        loginOk(ADMIN, ADMIN_PASSWORD);
+        open("#/guest/" + MAIL);
+        String button = ".guest-page button.action-failback";
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find(button).map(WebElement::isEnabled)
+                .orElse(false));
+        // Record what the page shows while the failback runs: it redraws the whole page on each event.
+        BROWSER.script("""
+                window.lifeboatFailback = {steps: [], states: []};
+                const main = document.getElementById('main');
+                new MutationObserver(() => {
+                  const f = document.getElementById('failback');
+                  const g = document.querySelector('.guest-page');
+                  if (f) window.lifeboatFailback.steps.push(f.dataset.step);
+                  if (g) window.lifeboatFailback.states.push(g.dataset.state);
+                }).observe(main, {childList: true, subtree: true});
+                """);
+        WebElement dialog = openDialog(button, false);
+        assertThat(inDialog("#confirm-title")).isEqualTo("Fail mail back to hostA?");
+        assertThat(inDialog(".confirm-guest")).isEqualTo("mail");
+        assertThat(inDialog(".confirm-standby")).isEqualTo("hostB");
+        assertThat(inDialog(".confirm-primary")).isEqualTo("hostA");
+        assertThat(inDialog(".confirm-downtime")).isEqualTo("Then mail stops on hostB for the final delta");
+        assertThat(texts("#confirm li.precondition")).containsExactly("✓ host hostA is back up (now UP)",
+                "• no stale copy of mail runs on hostA or is set to autostart there",
+                "• mail is compatible with hostA", "• the restore point mail was failed over from is known");
+        assertThat(inDialog("#confirm-ok")).isEqualTo("Fail mail back to hostA");
+        BROWSER.shot("failback-confirmation");
+        dialog.findElement(By.id("confirm-ok")).click();
+        await().atMost(WAIT).until(() -> !dialog.isDisplayed());
+
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> "true".equals(BROWSER.script(
+                "return document.getElementById('failback').dataset.over")));
+        BROWSER.shot("failback-done");
+        Map<?, ?> seen = (Map<?, ?>) BROWSER.script("return window.lifeboatFailback");
+        assertThat(strings(seen.get("states"))).as("the page showed the failback running").contains("FAILING_BACK");
+        assertThat(strings(seen.get("steps"))).as("the page showed steps before the end")
+                .contains("REVERSE_REPLICATE", "STOP_ON_STANDBY", "FINAL_DELTA");
+        Map<?, ?> card = (Map<?, ?>) BROWSER.script("""
+                const f = document.getElementById('failback');
+                return {succeeded: f.dataset.succeeded, downtime: Number(f.dataset.downtimeSeconds),
+                  outcome: f.querySelector('.failback-outcome').innerText,
+                  kept: f.querySelector('.kept-point code').innerText,
+                  steps: [...new Set([...f.querySelectorAll('.failback-steps li')].map((li) => li.dataset.step))]};
+                """);
+        assertThat(card.get("succeeded")).isEqualTo("true");
+        assertThat(strings(card.get("steps"))).containsExactly("KEEP_PRIMARY_STATE", "REVERSE_REPLICATE",
+                "STOP_ON_STANDBY", "FINAL_DELTA", "MATERIALISE_ON_PRIMARY", "REGISTER_ON_PRIMARY",
+                "START_ON_PRIMARY", "CLEAN_UP_STANDBY", "RESUME_PROTECTION");
+        // Down from the standby's confirmed stop to the verified boot: at least the final delta's 1.5 s.
+        assertThat(((Number) card.get("downtime")).doubleValue()).isGreaterThanOrEqualTo(1.5).isLessThan(30);
+        assertThat((String) card.get("outcome")).contains("back on hostA").contains("downtime");
+        assertThat((String) card.get("kept")).startsWith(MAIL + "/");
+        await().atMost(WAIT).ignoreExceptions().until(() -> "PROTECTED".equals(BROWSER.script(
+                "return document.querySelector('.guest-page').dataset.state")));
+        assertThat(texts(".guest-page dl.facts dd").get(1)).isEqualTo("hostA");
+        BROWSER.shot("guest-page-failed-back");
+
+        // The dashboard has the guest on its primary again, and the timeline the failback's steps.
+        open("");
+        await().atMost(WAIT).ignoreExceptions().until(() -> "hostA".equals(hostOf(MAIL)));
+        assertThat(guestState(MAIL)).isIn("PROTECTED", "AT_RISK");
+        await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.driver().findElements(By.cssSelector(
+                "#timeline li.event[data-type='FailbackStep']")).stream().anyMatch(e -> e.getText()
+                .contains("resume protection completed") && e.getText().contains("downtime")));
+        BROWSER.shot("dashboard-failed-back");
+    }
+
+    @Test
+    @Order(16)
     void repeatedWrongPasswordsAreRateLimitedAndThePageSaysWhenToRetry() {
         open("");
         logout();

@@ -1,9 +1,9 @@
-// The page's shell: login, navigation by URL fragment (#/, #/guest/<id>, #/drills), the shared event feed and the
-// status banner.
+// The page's shell: login, navigation by URL fragment (#/, #/guest/<id>, #/drills, #/drill/<id>), the shared event
+// feed and the status banner.
 
 import {currentSession, logout, onSessionChange, resume} from './api.js';
 import {renderDashboard} from './dashboard.js';
-import {renderDrills} from './drills.js';
+import {renderDrillReport, renderDrills} from './drills.js';
 import {EventFeed} from './events.js';
 import {renderGuest} from './guest.js';
 import {renderLogin} from './login.js';
@@ -43,14 +43,18 @@ function route() {
   }
   const hash = location.hash || '#/';
   const m = /^#\/guest\/(.+)$/.exec(hash);
+  const d = /^#\/drill\/(.+)$/.exec(hash);
   for (const a of nav.querySelectorAll('a')) {
-    const current = (a.dataset.nav === 'drills' && hash === '#/drills') || (a.dataset.nav === 'dashboard' && hash === '#/');
+    const current = (a.dataset.nav === 'drills' && (hash === '#/drills' || !!d))
+        || (a.dataset.nav === 'dashboard' && hash === '#/');
     if (current) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   if (m) {
-    dispose = renderGuest(main, decodeURIComponent(m[1]), notify);
+    dispose = renderGuest(main, decodeURIComponent(m[1]), notify, feed);
+  } else if (d) {
+    dispose = renderDrillReport(main, decodeURIComponent(d[1]), notify, feed);
   } else if (hash === '#/drills') {
-    dispose = renderDrills(main, notify);
+    dispose = renderDrills(main, notify, feed);
   } else {
     dispose = renderDashboard(main, feed, notify);
   }

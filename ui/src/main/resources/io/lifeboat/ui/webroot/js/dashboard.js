@@ -68,6 +68,14 @@ export function progressLine(g) {
           r.bytesTotal ? ` of ${bytes(r.bytesTotal)}` : '', rate ? ` · ${bytes(rate)}/s` : ''));
 }
 
+/** The step a running failback of the guest is at, from the newest FailbackStep event the feed holds. */
+function failbackLine(g, site) {
+  const step = site.failbackSteps && site.failbackSteps.get(g.id);
+  if (g.state !== 'FAILING_BACK' || !step) return null;
+  return h('div', {class: 'failing-back', 'data-step': step.step || ''}, `Failing back to ${g.primaryHostId}: `,
+      h('strong', {}, words(step.step)), ` ${String(step.status || '').toLowerCase()}`);
+}
+
 function guestRow(g, site, notify) {
   const tone = guestTone(g, site.hostsById);
   const moved = g.ownerHostId && g.primaryHostId && g.ownerHostId !== g.primaryHostId;
@@ -77,7 +85,7 @@ function guestRow(g, site, notify) {
           stateBadge(g.state, tone),
           tone === 'lost' ? h('span', {class: ['badge', 'tone-lost']}, 'Host lost') : null),
       moved ? h('div', {class: 'muted'}, `Runs on ${g.ownerHostId} instead of ${g.primaryHostId}`) : null,
-      rpoLine(g), compatLine(g), progressLine(g),
+      rpoLine(g), compatLine(g), progressLine(g), failbackLine(g, site),
       g.blockedReason ? h('div', {class: 'warn'}, `Replication blocked: ${g.blockedReason}`) : null,
       g.lastFailure ? h('div', {class: 'muted'}, `Last backup failure: ${g.lastFailure}`) : null,
       h('div', {class: 'actions'}, actionButtons(g, site.hostsById, notify)));
@@ -158,8 +166,14 @@ export function renderDashboard(main, feed, notify) {
     clearTimeout(timer);
     try {
       site = await loadSite();
+      site.failbackSteps = new Map();
+      for (const e of feed.newestFirst()) {
+        if (e.type === 'FailbackStep' && e.guestId && !site.failbackSteps.has(e.guestId)) {
+          site.failbackSteps.set(e.guestId, e.raw.data || {});
+        }
+      }
       notify(null);
-      const key = JSON.stringify([site.hosts, site.guests]);
+      const key = JSON.stringify([site.hosts, site.guests, [...site.failbackSteps]]);
       if (key !== lastDrawn) {
         lastDrawn = key;
         const byHost = new Map(site.hosts.map((x) => [x.id, []]));

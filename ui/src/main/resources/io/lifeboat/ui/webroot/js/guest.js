@@ -1,12 +1,13 @@
-// The page of one guest: its state, compatibility verdict, restore points and a plot of the newest point's age
-// against its RPO over time.
+// The page of one guest: its state, compatibility verdict, its latest failover and failback (with the failback's
+// steps and downtime), restore points and a plot of the newest point's age against its RPO over time.
 
 import {get, items} from './api.js';
-import {actionButtons} from './actions.js';
+import {actionButtons, drillButton} from './actions.js';
 import {rpoChart} from './charts.js';
 import {h, replace} from './dom.js';
 import {bytes, duration, time, words} from './format.js';
-import {guest as toGuest, guestTone, point as toPoint} from './model.js';
+import {event as toEvent, failback as toFailback, guest as toGuest, guestTone, plan as toPlan, point as toPoint}
+  from './model.js';
 import {compatLine, loadSite, progressLine, rpoLine} from './dashboard.js';
 
 const POLL_MS = 5000;
@@ -22,6 +23,43 @@ function recoveryLine(g) {
   return h('p', {class: 'recovery', 'data-operation-id': r.operationId || ''},
       'Latest failover', r.operationId ? h('code', {}, ` ${r.operationId}`) : '', `: ${outcome}`,
       r.pointId ? ` from point ${r.pointId.split('/').pop()}` : '', '.');
+}
+
+/** The guest's FailbackStep events, oldest first, page by page (a failback journals about ten). */
+async function failbackEvents(guestId) {
+  const out = [];
+  let after = null;
+  for (let page = 0; page < 10; page++) {
+    const json = await get(`/events?type=FailbackStep&guest=${encodeURIComponent(guestId)}&limit=1000`
+        + `${after !== null ? `&after=${encodeURIComponent(after)}` : ''}`);
+    const list = items(json, 'events');
+    out.push(...list.map((j) => toEvent(j)));
+    if (list.length < 1000) break;
+    after = json.nextAfter;
+  }
+  return out;
+}
+
+/** The guest's latest failback: its steps so far, the outcome, the downtime and the restore point kept. */
+function failbackCard(f) {
+  if (!f) return null;
+  const outcome = !f.over ? `running: ${words(f.step).toLowerCase()} (${f.status.toLowerCase()})`
+    : f.succeeded ? `back on ${f.primaryHostId}` : `rolled back, still on ${f.standbyHostId}`;
+  return h('section', {class: ['card', 'failback'], id: 'failback', 'data-operation-id': f.operationId,
+    'data-step': f.step, 'data-over': String(f.over), 'data-succeeded': String(f.succeeded),
+    'data-downtime-seconds': f.downtimeSeconds ?? ''},
+  h('h2', {}, `Latest failback ${f.standbyHostId} → ${f.primaryHostId}`),
+  h('p', {class: 'failback-outcome'}, h('code', {}, f.operationId), `: ${outcome}`,
+      f.downtimeSeconds !== null ? h('span', {class: 'downtime'}, ` · downtime ${duration(f.downtimeSeconds)}`
+          + ' (from the stop on the standby to the verified boot)') : '',
+      f.elapsedSeconds !== null ? ` · took ${duration(f.elapsedSeconds)} in all` : '', '.'),
+  f.keptPointId ? h('p', {class: 'kept-point'}, `${f.primaryHostId}'s disk state before the failback is kept as `
+      + 'restore point ', h('code', {}, f.keptPointId), '.') : null,
+  f.failure ? h('p', {class: f.succeeded ? 'warn' : 'error'}, f.failure) : null,
+  h('ol', {class: 'failback-steps'}, f.steps.map((st) => h('li', {'data-step': st.step, 'data-status': st.status},
+      h('time', {datetime: st.at.toISOString()}, time(st.at)), ' ', h('strong', {}, words(st.step)), ' ',
+      st.status.toLowerCase(), st.attempt > 1 ? ` (attempt ${st.attempt})` : '',
+      st.detail ? h('span', {class: 'muted'}, ` · ${st.detail}`) : null))));
 }
 
 function pointsTable(points) {
@@ -40,17 +78,23 @@ function pointsTable(points) {
       h('tbody', {}, rows)));
 }
 
-/** Draws the guest page in main; returns a function that stops its timer. */
-export function renderGuest(main, guestId, notify) {
+/**
+ * Draws the guest page in main; it redraws every few seconds and soon after each event about this guest. Returns a
+ * function that stops it.
+ */
+export function renderGuest(main, guestId, notify, feed) {
   let stopped = false;
   let timer = null;
+  let soon = null;
   replace(main, h('p', {class: 'muted'}, 'Loading…'));
   const refresh = async () => {
+    clearTimeout(timer);
     try {
-      const [site, gj, pj] = await Promise.all([loadSite(), get(`/guests/${encodeURIComponent(guestId)}`),
-        get(`/guests/${encodeURIComponent(guestId)}/points`)]);
+      const [site, gj, pj, fj, plans] = await Promise.all([loadSite(), get(`/guests/${encodeURIComponent(guestId)}`),
+        get(`/guests/${encodeURIComponent(guestId)}/points`), failbackEvents(guestId), get('/plans')]);
       if (stopped) return;
       const g = toGuest(gj && gj.guest ? gj.guest : gj);
+      const plan = items(plans, 'plans').map(toPlan).find((p) => p.name === g.plan);
       const points = items(pj, 'points').map(toPoint);
       const tone = guestTone(g, site.hostsById);
       const chart = rpoChart(points, g.rpoSeconds);
@@ -73,7 +117,9 @@ export function renderGuest(main, guestId, notify) {
                   h('ol', {}, c.steps.map((st) => h('li', {}, typeof st === 'string' ? st : JSON.stringify(st)))))
                 : null,
               progressLine(g),
-              h('div', {class: 'actions'}, actionButtons(g, site.hostsById, notify))),
+              h('div', {class: 'actions'}, actionButtons(g, site.hostsById, notify),
+                  plan ? drillButton(plan, site.guestsById, notify) : null)),
+          failbackCard(toFailback(fj)),
           h('section', {class: 'card'}, h('h2', {}, 'Restore point age against the RPO'),
               chart ? h('figure', {class: 'chart-wrap', id: 'rpo-chart'}, chart,
                   h('figcaption', {class: 'muted'}, 'The line is the age of the newest restore point; it drops when a '
@@ -88,11 +134,22 @@ export function renderGuest(main, guestId, notify) {
       }
       if (e.status !== 401) notify(`Cannot load guest ${guestId}: ${e.message}`, true);
     }
-    if (!stopped) timer = setTimeout(refresh, POLL_MS);
+    if (!stopped) {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, POLL_MS);
+    }
   };
+  const onEvent = (e) => {
+    if (e.guestId !== guestId) return;
+    clearTimeout(soon);
+    soon = setTimeout(refresh, 200);
+  };
+  if (feed) feed.onEvent.add(onEvent);
   refresh();
   return () => {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(soon);
+    if (feed) feed.onEvent.delete(onEvent);
   };
 }

@@ -72,6 +72,7 @@ export function guest(j) {
     blockedReason: first(j.replicationBlockedReason, j.blockedReason),
     nextBackupInSeconds: num(j.nextBackupInSeconds),
     recovery: j.recovery && typeof j.recovery === 'object' ? j.recovery : null,
+    plan: first(j.plan, null),
     lastFailure: first(j.lastBackupFailure, j.lastReplicationFailure),
   };
   g.rpoExceeded = typeof j.rpoExceeded === 'boolean' ? j.rpoExceeded
@@ -106,6 +107,11 @@ function failureText(f) {
   return [f.code, f.message || f.detail].filter(Boolean).join(': ');
 }
 
+/** "START_ON_PRIMARY" → "start on primary". */
+function stepName(step) {
+  return String(step || '').toLowerCase().replace(/_/g, ' ');
+}
+
 /** A line of text for an event from its data (lifeboat.v1 field names, lowerCamel). */
 function describe(type, d) {
   switch (type) {
@@ -127,6 +133,21 @@ function describe(type, d) {
     case 'FailoverStepFailed':
       return `${String(d.step || '').toLowerCase().replace(/_/g, ' ')}: ${failureText(d.failure)}`
           + `${d.willRetry ? ' (will retry)' : ''}`;
+    case 'FailbackStep':
+      return `${stepName(d.step)} ${String(d.status || '').toLowerCase()}`
+          + `${d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}`
+          + `${d.standbyHostId && d.primaryHostId ? ` · ${d.standbyHostId} → ${d.primaryHostId}` : ''}`
+          + `${d.downtimeSeconds !== undefined ? ` · downtime ${duration(d.downtimeSeconds)}` : ''}`
+          + `${d.keptPointId && d.step === 'RESUME_PROTECTION' ? ` · kept point ${d.keptPointId}` : ''}`
+          + `${d.failure ? ` · ${failureText(d.failure)}` : d.detail ? ` · ${d.detail}` : ''}`;
+    case 'DrillStarted':
+      return `plan ${d.plan || '?'}, ${(d.guestIds || []).length} guest(s)${d.startedBy ? `, by ${d.startedBy}` : ''}`;
+    case 'DrillStep':
+      return `${stepName(d.step)} ${String(d.status || '').toLowerCase()}`
+          + `${d.elapsedSeconds !== undefined ? ` · RTO ${duration(d.elapsedSeconds)}` : ''}`
+          + `${d.failure ? ` · ${failureText(d.failure)}` : ''}${d.drillId ? ` · drill ${d.drillId}` : ''}`;
+    case 'DrillReport':
+      return `plan ${d.plan || '?'}: ${d.success ? 'PASSED' : 'FAILED'}, ${(d.guests || []).length} guest(s)`;
     case 'Fenced':
       return `${d.reason ? String(d.reason).toLowerCase().replace(/_/g, ' ') : 'fenced'}`
           + `${d.fencedBy ? ` by ${d.fencedBy}` : ''}`;
@@ -154,18 +175,88 @@ export function event(j, sseType) {
   };
 }
 
-/** A drill report: id, plan, times, outcome, achieved RTO and RPO. */
+/** The longest of a drill's per-guest values of key (the plan recovers when its slowest guest does). */
+function slowest(guests, key) {
+  const vs = guests.map((g) => num(g[key])).filter((v) => v !== null);
+  return vs.length ? Math.max(...vs) : null;
+}
+
+/**
+ * A drill report: id, plan, start, outcome (PASSED, FAILED or RUNNING), its RTO (the slowest guest's time to a
+ * verified boot) and RPO (the oldest restore point used), and per guest {guestId, name, passed, pointId,
+ * pointAgeSeconds, rtoSeconds, failure, evidence, drillName, hostId, teardown} as far as the answer tells.
+ */
 export function drill(j) {
   const started = parseTime(first(j.startedAt, j.started, j.at));
+  const guests = Array.isArray(j.guests) ? j.guests.filter((g) => g && typeof g === 'object') : [];
+  const outcome = typeof j.passed === 'boolean' ? (j.passed ? 'PASSED' : 'FAILED')
+    : String(first(j.outcome, j.result, j.status, j.state, '')).toUpperCase();
   return {
     id: String(first(j.drillId, j.id)),
     plan: first(j.plan, j.planName, ''),
     startedAt: started,
     finishedAt: parseTime(first(j.finishedAt, j.finished)),
-    outcome: String(first(j.outcome, j.result, j.status, j.state, '')).toUpperCase(),
-    rtoSeconds: num(first(j.rtoSeconds, j.rto)),
-    rpoSeconds: num(first(j.rpoSeconds, j.rpo)),
+    durationSeconds: num(j.durationSeconds),
+    startedBy: first(j.startedBy, null),
+    outcome,
+    rtoSeconds: num(first(j.rtoSeconds, j.rto)) ?? slowest(guests, 'rtoSeconds'),
+    rpoSeconds: num(first(j.rpoSeconds, j.rpo)) ?? slowest(guests, 'pointAgeSeconds'),
     guests: Array.isArray(j.guests) ? j.guests.length : num(j.guestCount),
+    results: guests.map((g) => ({
+      guestId: String(first(g.guestId, g.id, '')),
+      name: first(g.guest, g.name, g.guestId),
+      passed: g.passed === true,
+      pointId: first(g.pointId, null),
+      pointAgeSeconds: num(g.pointAgeSeconds),
+      rtoSeconds: num(g.rtoSeconds),
+      failure: g.failure ? failureText(g.failure) : null,
+      evidence: first(g.evidence, null),
+      drillName: first(g.drillName, null),
+      hostId: first(g.hostId, null),
+      teardown: g.teardown && typeof g.teardown === 'object' ? g.teardown : null,
+    })),
+  };
+}
+
+/** A recovery plan: name, the standby its guests recover on, its guests in recovery order. */
+export function plan(j) {
+  const entries = Array.isArray(j.entries) ? j.entries.map((e) => e.guestId).filter(Boolean) : [];
+  const listed = Array.isArray(j.guestIds) ? j.guestIds.map(String) : [];
+  // Recovery order from the plan's entries, then any guest protected under the plan that no entry names.
+  const guestIds = [...entries.filter((id) => listed.length === 0 || listed.includes(id)),
+    ...listed.filter((id) => !entries.includes(id))];
+  return {name: String(first(j.name, '')), targetHostId: first(j.targetHostId, j.target, null), guestIds};
+}
+
+/**
+ * The newest failback of a guest from its FailbackStep events (REST shape): {operationId, primaryHostId,
+ * standbyHostId, steps: [{step, status, detail, attempt, failure, at}], step, status, over, succeeded,
+ * downtimeSeconds, keptPointId, elapsedSeconds, failure}; null when the guest was never failed back.
+ */
+export function failback(events) {
+  const mine = events.filter((e) => e.type === 'FailbackStep');
+  if (mine.length === 0) return null;
+  const last = mine[mine.length - 1].raw.data || {};
+  const steps = mine.filter((e) => (e.raw.data || {}).operationId === last.operationId).map((e) => {
+    const d = e.raw.data || {};
+    return {step: String(d.step || ''), status: String(d.status || ''), detail: d.detail || '', attempt: num(d.attempt),
+      failure: d.failure ? failureText(d.failure) : null, at: e.at};
+  });
+  const end = steps[steps.length - 1];
+  const over = ['RESUME_PROTECTION', 'ROLLED_BACK'].includes(end.step) && end.status !== 'STARTED';
+  return {
+    operationId: String(last.operationId || ''),
+    primaryHostId: last.primaryHostId || null,
+    standbyHostId: last.standbyHostId || null,
+    steps,
+    step: end.step,
+    status: end.status,
+    over,
+    succeeded: over && end.step === 'RESUME_PROTECTION',
+    downtimeSeconds: num(last.downtimeSeconds),
+    keptPointId: first(last.keptPointId, null),
+    elapsedSeconds: num(last.elapsedSeconds),
+    failure: [...steps].reverse().map((st) => st.failure).find(Boolean) || null,
   };
 }
 
