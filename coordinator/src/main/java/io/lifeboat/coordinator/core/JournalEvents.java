@@ -114,6 +114,22 @@ public final class JournalEvents {
                                 : io.lifeboat.protocol.v1.DrillStepKind.DRILL_STEP_KIND_TEARDOWN)
                         .setStatus(io.lifeboat.protocol.v1.StepStatus.STEP_STATUS_STARTED)).build());
             }
+            case DRILL_GUEST_FINISHED -> {
+                // Each guest's verdict as it comes, before the whole plan's report.
+                var r = record.getDrillGuestFinished().getResult();
+                var step = io.lifeboat.protocol.v1.DrillStep.newBuilder()
+                        .setDrillId(record.getDrillGuestFinished().getDrillId()).setGuestId(r.getGuestId())
+                        .setStep(io.lifeboat.protocol.v1.DrillStepKind.DRILL_STEP_KIND_VERIFY)
+                        .setStatus(r.getBootVerified() ? io.lifeboat.protocol.v1.StepStatus.STEP_STATUS_COMPLETED
+                                : io.lifeboat.protocol.v1.StepStatus.STEP_STATUS_FAILED);
+                if (r.hasRto()) {
+                    step.setElapsed(r.getRto());
+                }
+                if (r.hasFailure()) {
+                    step.setFailure(r.getFailure());
+                }
+                return List.of(envelope.setDrillStep(step).build());
+            }
             case DRILL_ENDED -> {
                 // A failed drill (success false) is what notifications react to.
                 return List.of(envelope.setDrillReport(record.getDrillEnded().getReport()).build());
