@@ -538,9 +538,17 @@ public final class CoordinatorCore {
      * now, so that it follows every change of facts.
      */
     public Map<String, CompatibilityVerdict> verdicts() {
+        return verdicts(state);
+    }
+
+    /**
+     * The verdicts of every guest of {@code snapshot}, a copy of the state: reads nothing else of the core, so it may
+     * run on a worker thread (status rendering) while the event loop goes on.
+     */
+    public Map<String, CompatibilityVerdict> verdicts(CoordinatorState snapshot) {
         Map<String, CompatibilityVerdict> out = new java.util.TreeMap<>();
-        state.guests().values().forEach(g -> state.hostFacts(g.standbyHostId()).ifPresent(facts -> {
-            RecoveryPlanDefined plan = state.plan(g.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
+        snapshot.guests().values().forEach(g -> snapshot.hostFacts(g.standbyHostId()).ifPresent(facts -> {
+            RecoveryPlanDefined plan = snapshot.plan(g.plan()).orElse(RecoveryPlanDefined.getDefaultInstance());
             out.put(g.guestId(), engine.judge(g.spec(), new PlacementTarget(facts, plan.getNetworkMapMap(),
                     plan.getDestinationDir() + "/" + g.guestId())));
         }));
@@ -653,9 +661,27 @@ public final class CoordinatorCore {
 
     /** Where each protected guest's replication stands at {@code wall}, by guest id. */
     public Map<String, ReplicationStatus> replication(Instant wall) {
+        return replication(state, this::whyNotReady, wall);
+    }
+
+    /**
+     * Where each guest of {@code snapshot} (a copy of the state) stands at {@code wall}, judging hosts by
+     * {@code readiness} (a {@link #readinessSnapshot()}): reads only settings fixed by {@link #configure}, so it may
+     * run on a worker thread (status rendering) while the event loop goes on.
+     */
+    public Map<String, ReplicationStatus> replication(CoordinatorState snapshot,
+                                                      io.lifeboat.coordinator.replication.HostReadiness readiness,
+                                                      Instant wall) {
         Map<String, ReplicationStatus> out = new java.util.TreeMap<>();
-        state.guests().keySet().forEach(g -> out.put(g, replication.status(state, this::whyNotReady, g, wall)));
+        snapshot.guests().keySet().forEach(g -> out.put(g, replication.status(snapshot, readiness, g, wall)));
         return out;
+    }
+
+    /** Whether each configured host can take part in a backup now, frozen (for rendering off the event loop). */
+    public io.lifeboat.coordinator.replication.HostReadiness readinessSnapshot() {
+        Map<String, java.util.Optional<String>> now = new HashMap<>();
+        hostIds.forEach(h -> now.put(h, whyNotReady(h)));
+        return h -> now.getOrDefault(h, java.util.Optional.of("host " + h + " is not configured"));
     }
 
     private java.util.Optional<String> whyNotReady(String hostId) {
