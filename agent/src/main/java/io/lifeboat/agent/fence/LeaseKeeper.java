@@ -195,11 +195,16 @@ public final class LeaseKeeper {
     return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
   }
 
-  /** @return per other voter, the time since a message from it last arrived (absent when never) */
+  /**
+   * @return per other voter, the time since a message from it last arrived, or since this agent started when none
+   *     has: a voter never heard from is silent to this agent, which the coordinator needs to know after a restart
+   */
   public synchronized Map<String, Duration> sinceLastHeard() {
     Map<String, Duration> out = new LinkedHashMap<>();
     long now = clock.nanoTime();
-    lastHeardNanos.forEach((id, at) -> out.put(id, Duration.ofNanos(now - at)));
+    for (String id : otherVoters()) {
+      out.put(id, Duration.ofNanos(now - lastHeardNanos.getOrDefault(id, startNanos)));
+    }
     return out;
   }
 }

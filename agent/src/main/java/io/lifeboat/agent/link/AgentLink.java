@@ -256,9 +256,13 @@ public final class AgentLink extends VerticleBase {
     Heartbeat.Builder hb = Heartbeat.newBuilder().setHostId(settings.hostId())
         .setLeaseRemaining(proto(remaining)).addAllRunningGuestIds(runningGuestIds.get())
         .setFenced(selfFence.isFenced());
-    // Only the peers silent for more than an interval: leaving one out tells the coordinator it was heard.
+    // Only the voters silent for longer than two intervals (a renewal's answer missed, not just timer jitter), and
+    // never longer than the fence deadline, below the lease TTL the coordinator asks about: leaving one out tells the
+    // coordinator it was heard.
+    Duration quiet = settings.heartbeatInterval().multipliedBy(2);
+    Duration threshold = quiet.compareTo(settings.fenceDeadline()) < 0 ? quiet : settings.fenceDeadline();
     lease.sinceLastHeard().forEach((id, d) -> {
-      if (d.compareTo(settings.heartbeatInterval()) > 0) {
+      if (d.compareTo(threshold) > 0) {
         hb.addPeers(PeerObservation.newBuilder().setVoterId(id).setSinceLastHeard(proto(d)));
       }
     });

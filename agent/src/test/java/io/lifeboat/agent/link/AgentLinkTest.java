@@ -166,6 +166,26 @@ class AgentLinkTest {
   }
 
   @Test
+  void heartbeatsListOnlyTheVotersNotHeardFromForLongerThanAnInterval() throws Exception {
+    int port = freePort();
+    CoordinatorStandIn c1 = coordinator("c1", 7, port);
+    // c2 is a voter nobody listens for: the agent never hears from it. c1 answers every renewal within an interval.
+    Agent p = new Agent("hostP", List.of(new VoterAddress("c1", Role.ROLE_COORDINATOR, "127.0.0.1", port),
+        new VoterAddress("c2", Role.ROLE_COORDINATOR, "127.0.0.1", freePort())), List.of(), -1).start();
+    await().atMost(5, TimeUnit.SECONDS).until(() -> c1.received(Envelope.PayloadCase.HEARTBEAT).stream()
+        .anyMatch(h -> h.getHeartbeat().getPeersCount() > 0));
+    List<Envelope> heartbeats = c1.received(Envelope.PayloadCase.HEARTBEAT);
+    Envelope last = heartbeats.get(heartbeats.size() - 1);
+    assertThat(last.getHeartbeat().getPeersList()).singleElement().satisfies(o -> {
+      assertThat(o.getVoterId()).isEqualTo("c2");
+      assertThat(o.getSinceLastHeard().getSeconds() * 1_000_000_000L + o.getSinceLastHeard().getNanos())
+          .isGreaterThan(2 * HEARTBEAT.toNanos());
+    });
+    assertThat(heartbeats).as("c1 answers every renewal, so it is never listed")
+        .allSatisfy(h -> assertThat(h.getHeartbeat().getPeersList()).noneMatch(o -> o.getVoterId().equals("c1")));
+  }
+
+  @Test
   void helloThenRenewalsAndHeartbeatsWithIncreasingSequenceAndPersistedEpoch() throws Exception {
     int port = freePort();
     CoordinatorStandIn c1 = coordinator("c1", 7, port);

@@ -158,8 +158,8 @@ final class SimAgent {
                 .addAllRunningGuestIds(world.host(hostId).running());
         for (String voter : otherVoters) {
             long since = now - lastHeardNanos.getOrDefault(voter, world.host(hostId).bootedAtNanos());
-            if (since > timers.heartbeatIntervalNanos()) {
-                // As a real agent: only the voters silent for more than an interval; leaving one out says it was heard.
+            if (since > 2 * timers.heartbeatIntervalNanos()) {
+                // As a real agent: only the voters silent for over two intervals; leaving one out says it was heard.
                 hb.addPeers(PeerObservation.newBuilder().setVoterId(voter).setSinceLastHeard(duration(since)));
             }
         }

@@ -114,7 +114,7 @@ public final class SimulatedAgentGroup extends VerticleBase {
                 continue;
             }
             if (observations == null) {
-                observations = fleet.silentPeers(now, heartbeatMillis * 1_000_000L);
+                observations = fleet.silentPeers(now, 2 * heartbeatMillis * 1_000_000L);
             }
             agent.beat(now, observations);
         }

@@ -80,13 +80,14 @@ public final class SimulatedFleet {
 
     /**
      * What every agent reports in a heartbeat at {@code nowNanos}, as a real agent does: the agents not heard from
-     * (no heartbeat) for longer than {@code intervalNanos}, with the time since. An agent skips its own entry.
+     * (no heartbeat) for longer than {@code quietNanos} (two intervals), with the time since. An agent skips its own
+     * entry.
      */
-    public List<PeerObservation> silentPeers(long nowNanos, long intervalNanos) {
+    public List<PeerObservation> silentPeers(long nowNanos, long quietNanos) {
         List<PeerObservation> out = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
             long since = Math.max(0, nowNanos - lastBeatNanos.get(i));
-            if (since > intervalNanos) {
+            if (since > quietNanos) {
                 out.add(PeerObservation.newBuilder().setVoterId(ScaleNames.hostId(i)).setSinceLastHeard(Duration
                         .newBuilder().setSeconds(since / 1_000_000_000L).setNanos((int) (since % 1_000_000_000L)))
                         .build());
