@@ -138,8 +138,8 @@ class CoordinatorCoreTest {
                 .isEqualTo("admin admin confirmed the host is off"));
     }
 
-    @Test
-    void aPeerWhoseHeartbeatNoLongerListsTheHostNoLongerVotesForItsLoss() {
+    /** A started core of two libvirt-like hosts, hostA with probe endpoints, and this coordinator on a NAS. */
+    private static CoordinatorCore twoHostSite() {
         CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
                 new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
                 new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
@@ -150,6 +150,12 @@ class CoordinatorCoreTest {
                 new HostEndpoints("hostB", java.util.Optional.of("10.0.0.3:7402"), java.util.Optional.empty(),
                         java.util.Optional.empty())));
         site.start(T0);
+        return site;
+    }
+
+    @Test
+    void aPeerWhoseHeartbeatNoLongerListsTheHostNoLongerVotesForItsLoss() {
+        CoordinatorCore site = twoHostSite();
         for (long now = 0; now <= 20 * S; now += S / 10) {
             if (now % S == 0) {
                 Heartbeat.Builder hb = Heartbeat.newBuilder().setHostId("hostB");
@@ -175,16 +181,7 @@ class CoordinatorCoreTest {
 
     @Test
     void probesNameThePeersEndpointsAndOnlyAProbeThatReachedNeitherIsTheSecondSignal() {
-        CoordinatorCore site = new CoordinatorCore("c1", LeaseTimers.defaults(),
-                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
-                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()),
-                new CoordinatorState(), 0);
-        site.configure(List.of(), List.of(), List.of(
-                new HostEndpoints("hostA", java.util.Optional.of("10.0.0.2:7402"),
-                        java.util.Optional.of("qemu+tcp://10.0.0.2/system"), java.util.Optional.of("10.0.0.2:22")),
-                new HostEndpoints("hostB", java.util.Optional.of("10.0.0.3:7402"), java.util.Optional.empty(),
-                        java.util.Optional.empty())));
-        site.start(T0);
+        CoordinatorCore site = twoHostSite();
         boolean reachable = true;
         List<ProbePeerHostSeen> probes = new ArrayList<>();
         for (long now = 0; now <= 20 * S; now += S / 10) {
