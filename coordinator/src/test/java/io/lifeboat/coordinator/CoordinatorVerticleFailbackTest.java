@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.lifeboat.coordinator.client.LifeboatApiException;
 import io.lifeboat.coordinator.client.LifeboatClient;
@@ -23,7 +20,6 @@ import io.lifeboat.coordinator.metrics.FakeAgent;
 import io.lifeboat.coordinator.state.Timestamps;
 import io.lifeboat.protocol.v1.BackupResult;
 import io.lifeboat.protocol.v1.Envelope;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -38,26 +34,10 @@ class CoordinatorVerticleFailbackTest {
     private static final String MAIL = "7f1c8d2e-0000-4000-8000-000000000001";
     private static final String HOSTB_KEY = "another secret for hostB only";
 
-    @TempDir
-    Path dir;
-
-    private UsersSite site;
-    private Vertx vertx;
-    private CoordinatorVerticle verticle;
+    @RegisterExtension
+    final UsersSite site = new UsersSite(CoordinatorVerticleFailoverTest.FAST_TIMERS);
     /** Each command as the fake agents received it, across both hosts, in arrival order: "KIND@host". */
     private final List<String> trace = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        site = new UsersSite(dir, CoordinatorVerticleFailoverTest.FAST_TIMERS);
-        vertx = site.vertx;
-        verticle = site.verticle;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        site.close();
-    }
 
     /** Answers the failback's commands a host gets that the stock standby answers leave unanswered. */
     private static Function<Envelope, List<Envelope.Builder>> failbackAnswers() {
@@ -87,9 +67,10 @@ class CoordinatorVerticleFailbackTest {
     @Test
     void anAdminFailsAGuestBackOverRestAndEachPhaseIsAnnouncedUntilItRunsOnItsPrimaryWithItsDowntime()
             throws Exception {
-        FakeAgent hostA = new FakeAgent(vertx, verticle.actualPort(), "hostA", "site", SiteConfigs.SECRET)
+        int port = site.verticle().actualPort();
+        FakeAgent hostA = new FakeAgent(site.vertx(), port, "hostA", "site", SiteConfigs.SECRET)
                 .peer("hostB").primary(MAIL, "hostB", 8L << 20, 3L << 20).inventory(FakeAgent.guest("mail"));
-        FakeAgent hostB = new FakeAgent(vertx, verticle.actualPort(), "hostB", "hostb-key", HOSTB_KEY)
+        FakeAgent hostB = new FakeAgent(site.vertx(), port, "hostB", "hostb-key", HOSTB_KEY)
                 .peer("hostA").standby("hostA").also(failbackAnswers()).listener(noting("hostB")).inventory();
         LifeboatClient admin = site.admin();
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.getObject("/api/v1/guests/" + MAIL)
@@ -100,7 +81,7 @@ class CoordinatorVerticleFailbackTest {
                 + MAIL).getString("state")));
 
         // The primary's agent restarts with nothing running; it does what the failback sends it.
-        FakeAgent primary = new FakeAgent(vertx, verticle.actualPort(), "hostA", "site", SiteConfigs.SECRET)
+        FakeAgent primary = new FakeAgent(site.vertx(), port, "hostA", "site", SiteConfigs.SECRET)
                 .peer("hostB").standby("hostB").also(failbackAnswers()).listener(noting("hostA"));
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.getList("/api/v1/hosts", "hosts").stream()
                 .map(JsonObject.class::cast).anyMatch(h -> h.getString("hostId").equals("hostA")

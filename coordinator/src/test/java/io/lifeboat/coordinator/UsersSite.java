@@ -1,8 +1,16 @@
 package io.lifeboat.coordinator;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.lifeboat.coordinator.api.auth.PasswordHasher;
 import io.lifeboat.coordinator.client.LifeboatClient;
@@ -11,23 +19,31 @@ import io.lifeboat.coordinator.config.SiteConfigs;
 import io.vertx.core.Vertx;
 
 /**
- * A coordinator verticle deployed on the test site of {@link SiteConfigs}, with its REST API on a free port and two
- * users, admin {@code alice} and viewer {@code victor}, for tests that speak to it as the page and the CLI do.
+ * A JUnit extension that deploys, for each test, a coordinator verticle on the test site of {@link SiteConfigs} (in a
+ * fresh directory), with its REST API on a free port and two users, admin {@code alice} and viewer {@code victor},
+ * for tests that speak to it as the page and the CLI do.
  */
-public final class UsersSite implements AutoCloseable {
+public final class UsersSite implements BeforeEachCallback, AfterEachCallback {
 
     /** The admin's password. */
     public static final String ADMIN_PASSWORD = "admin secret 1";
     /** The viewer's password. */
     public static final String VIEWER_PASSWORD = "viewer secret 2";
 
-    /** The Vert.x instance the coordinator and the tests' fake agents run on. */
-    public final Vertx vertx = Vertx.vertx();
-    /** The deployed coordinator. */
-    public final CoordinatorVerticle verticle;
+    private final String extra;
+    private Path dir;
+    private Vertx vertx;
+    private CoordinatorVerticle verticle;
 
-    /** Writes the site's configuration (with {@code extra} appended) into {@code dir} and deploys the coordinator. */
-    public UsersSite(Path dir, String extra) throws Exception {
+    /** A site whose configuration has {@code extra} appended (such as faster timers). */
+    public UsersSite(String extra) {
+        this.extra = extra;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("lifeboat-users-site-");
+        vertx = Vertx.vertx();
         verticle = new CoordinatorVerticle(CoordinatorConfigLoader.load(SiteConfigs.write(dir, "nas", extra + """
                 http:
                   listen: "127.0.0.1:0"
@@ -36,12 +52,32 @@ public final class UsersSite implements AutoCloseable {
                   - {name: victor, role: viewer, passwordHash: "%s"}
                 """.formatted(PasswordHasher.hash(ADMIN_PASSWORD.toCharArray()),
                 PasswordHasher.hash(VIEWER_PASSWORD.toCharArray())))));
+        vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
         try {
-            vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            close();
-            throw e;
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            } catch (IOException e) {
+                throw new IOException("users site: cannot delete " + dir + ": " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** The Vert.x instance the coordinator and the test's fake agents run on. */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** The deployed coordinator. */
+    public CoordinatorVerticle verticle() {
+        return verticle;
     }
 
     /** The base URI of the REST API and the page. */
@@ -63,14 +99,5 @@ public final class UsersSite implements AutoCloseable {
         LifeboatClient c = new LifeboatClient(base());
         c.login(user, password.toCharArray());
         return c;
-    }
-
-    @Override
-    public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

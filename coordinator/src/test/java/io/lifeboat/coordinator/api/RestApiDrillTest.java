@@ -9,16 +9,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.lifeboat.coordinator.CoordinatorVerticle;
 import io.lifeboat.coordinator.UsersSite;
 import io.lifeboat.coordinator.client.LifeboatApiException;
 import io.lifeboat.coordinator.client.LifeboatClient;
@@ -28,7 +24,6 @@ import io.lifeboat.coordinator.state.Timestamps;
 import io.lifeboat.protocol.v1.DrillBootResult;
 import io.lifeboat.protocol.v1.DrillTeardownResult;
 import io.lifeboat.protocol.v1.Envelope;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -43,24 +38,8 @@ class RestApiDrillTest {
     private static final String MAIL = "7f1c8d2e-0000-4000-8000-000000000001";
     private static final String SERIAL_TAIL = "Debian GNU/Linux 12 ttyS0\n\nmail login:";
 
-    @TempDir
-    Path dir;
-
-    private UsersSite site;
-    private Vertx vertx;
-    private CoordinatorVerticle verticle;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        site = new UsersSite(dir, "");
-        vertx = site.vertx;
-        verticle = site.verticle;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        site.close();
-    }
+    @RegisterExtension
+    final UsersSite site = new UsersSite("");
 
     /** The standby's drill answers: the copy boots verified in 2.5 s, and its teardown leaves nothing. */
     private static List<Envelope.Builder> drills(Envelope e) {
@@ -84,9 +63,10 @@ class RestApiDrillTest {
 
     @Test
     void anAdminsDrillIsReportedWithPassPointAgeRtoEvidenceAndTeardownInJsonHtmlAndTheHistory() throws Exception {
-        FakeAgent hostA = new FakeAgent(vertx, verticle.actualPort(), "hostA", "site", SiteConfigs.SECRET)
+        int port = site.verticle().actualPort();
+        FakeAgent hostA = new FakeAgent(site.vertx(), port, "hostA", "site", SiteConfigs.SECRET)
                 .peer("hostB").primary(MAIL, "hostB", 8L << 20, 3L << 20).inventory(FakeAgent.guest("mail"));
-        FakeAgent hostB = new FakeAgent(vertx, verticle.actualPort(), "hostB", "hostb-key",
+        FakeAgent hostB = new FakeAgent(site.vertx(), port, "hostB", "hostb-key",
                 "another secret for hostB only").peer("hostA").also(RestApiDrillTest::drills).inventory();
         LifeboatClient admin = site.admin();
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.getObject("/api/v1/guests/" + MAIL)
