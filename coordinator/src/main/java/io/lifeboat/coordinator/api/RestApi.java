@@ -32,6 +32,9 @@ import io.lifeboat.coordinator.config.CoordinatorConfig;
 import io.lifeboat.coordinator.core.CoordinatorCore;
 import io.lifeboat.coordinator.core.CoreOutput;
 import io.lifeboat.coordinator.core.ManualFailover;
+import io.lifeboat.coordinator.http.StatusRenderer;
+import io.lifeboat.coordinator.http.StatusSnapshot;
+import io.lifeboat.coordinator.http.StatusView;
 import io.lifeboat.protocol.Addresses;
 import io.lifeboat.protocol.v1.Audit;
 import io.lifeboat.protocol.v1.AuditRecorded;
@@ -93,6 +96,7 @@ public final class RestApi {
     private final LoginThrottle throttle;
     private final EventLog events;
     private final ApiViews views;
+    private final StatusRenderer renderer;
     private final Map<String, JsonObject> progress = new HashMap<>();
     private final List<String[]> routes = new ArrayList<>();
     private final String openApi;
@@ -125,6 +129,7 @@ public final class RestApi {
         core.state().history().audits().forEach(a -> EventJson.of(auditEnvelope(a), wall.instant())
                 .ifPresent(events::append));
         this.views = new ApiViews(core);
+        this.renderer = new StatusRenderer(vertx, core, wall, nanoTime);
         this.openApi = readOpenApi();
     }
 
@@ -161,16 +166,24 @@ public final class RestApi {
         add(router, HttpMethod.DELETE, "/session", this::logout);
         add(router, HttpMethod.GET, "/openapi.json", ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json; charset=utf-8").end(openApi));
-        add(router, HttpMethod.GET, "/hosts", ctx -> json(ctx, 200, new JsonObject()
-                .put("hosts", views.hosts(nanoTime.getAsLong()))));
-        add(router, HttpMethod.GET, "/hosts/:hostId", ctx -> views.findHost(ctx.pathParam("hostId"),
-                nanoTime.getAsLong()).ifPresentOrElse(h -> json(ctx, 200, h),
-                        () -> Problems.notFound(ctx, "host '" + ctx.pathParam("hostId") + "' is not configured on "
-                                + "coordinator " + config.nodeId())));
-        add(router, HttpMethod.GET, "/guests", ctx -> json(ctx, 200, new JsonObject()
-                .put("guests", views.guests(wall.instant(), progress))));
-        add(router, HttpMethod.GET, "/guests/:guestId", ctx -> views.findGuest(ctx.pathParam("guestId"),
-                wall.instant(), progress).ifPresentOrElse(g -> json(ctx, 200, g), () -> unknownGuest(ctx)));
+        // Hosts, guests and the status render from a snapshot on a worker: thousands of guests take a second.
+        add(router, HttpMethod.GET, "/hosts", ctx -> rendered(ctx, s -> Optional.of(new JsonObject()
+                .put("hosts", StatusView.hosts(s))), null));
+        add(router, HttpMethod.GET, "/hosts/:hostId", ctx -> {
+            String hostId = ctx.pathParam("hostId");
+            rendered(ctx, s -> StatusView.host(s, hostId), () -> Problems.notFound(ctx, "host '" + hostId
+                    + "' is not configured on coordinator " + config.nodeId()));
+        });
+        add(router, HttpMethod.GET, "/guests", ctx -> rendered(ctx, s -> Optional.of(new JsonObject()
+                .put("guests", StatusView.guests(s))), null));
+        add(router, HttpMethod.GET, "/guests/:guestId", ctx -> {
+            String guestId = ctx.pathParam("guestId");
+            if (core.state().guest(guestId).isEmpty()) {
+                unknownGuest(ctx);
+                return;
+            }
+            rendered(ctx, s -> StatusView.guest(s, guestId), () -> unknownGuest(ctx));
+        });
         add(router, HttpMethod.GET, "/guests/:guestId/points", ctx -> views.points(ctx.pathParam("guestId"),
                 wall.instant()).ifPresentOrElse(p -> json(ctx, 200, new JsonObject()
                         .put("guestId", ctx.pathParam("guestId")).put("points", p)), () -> unknownGuest(ctx)));
@@ -194,10 +207,29 @@ public final class RestApi {
         });
         add(router, HttpMethod.POST, "/drills", this::drill);
         add(router, HttpMethod.GET, "/drills/:drillId", this::drillReport);
-        add(router, HttpMethod.GET, "/status", ctx -> json(ctx, 200,
-                io.lifeboat.coordinator.http.StatusView.render(core, wall.instant())));
+        add(router, HttpMethod.GET, "/status", ctx -> rendered(ctx, s -> Optional.of(StatusView.render(s)), null));
         router.route(BASE + "/*").handler(ctx -> Problems.notFound(ctx, "no route " + ctx.request().method() + " "
                 + ctx.request().path() + " (see " + BASE + "/openapi.json)"));
+    }
+
+    /**
+     * Answers 200 with {@code view} of a status snapshot rendered and encoded on the worker pool, or calls
+     * {@code absent} when the view is empty (an unknown id).
+     */
+    private void rendered(RoutingContext ctx, Function<StatusSnapshot, Optional<JsonObject>> view, Runnable absent) {
+        renderer.render(progress, s -> view.apply(s).map(JsonObject::encode)).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("[coordinator node={}] {} {} failed: {}", config.nodeId(), ctx.request().method(),
+                        ctx.request().path(), ar.cause().toString());
+                Problems.send(ctx, 500, "internal", "Internal error", "coordinator " + config.nodeId() + ": "
+                        + ctx.request().method() + " " + ctx.request().path() + " failed: " + ar.cause().getMessage());
+            } else if (ar.result().isEmpty()) {
+                absent.run();
+            } else {
+                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+                        .end(ar.result().get());
+            }
+        });
     }
 
     /** The routes this API serves, as {method, OpenAPI path} pairs (e.g. {GET, /api/v1/guests/{guestId}}). */
@@ -214,6 +246,7 @@ public final class RestApi {
         if (authPool != null) {
             closing.add(authPool.close());
         }
+        closing.add(renderer.close());
         return Future.join(closing).mapEmpty();
     }
 

@@ -1,6 +1,7 @@
 package io.lifeboat.coordinator.http;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -31,6 +32,7 @@ public final class StatusHttpServer {
     private final CoordinatorCore core;
     private final Clock wall;
     private final LifeboatMetrics metrics;
+    private final StatusRenderer renderer;
     private RestApi api;
     private boolean apiHasUsers;
     private Optional<CoordinatorConfig.TlsFiles> tls = Optional.empty();
@@ -46,6 +48,8 @@ public final class StatusHttpServer {
         this.core = Objects.requireNonNull(core, "core");
         this.wall = Objects.requireNonNull(wall, "wall");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        // The status document and the metrics show no lease ages: no monotonic clock needed.
+        this.renderer = new StatusRenderer(vertx, core, wall, () -> 0L);
     }
 
     /**
@@ -68,14 +72,17 @@ public final class StatusHttpServer {
     /** Listens on {@code listen}; fails naming the address when it cannot. */
     public Future<HttpServer> listen(HostPort listen) {
         Router router = Router.router(vertx);
-        // Gauges take the status on the event loop; the text (long for thousands of guests) renders on a worker.
-        router.get("/metrics").handler(ctx -> metrics.scrape(vertx, StatusView.render(core, wall.instant()))
+        // The status document renders on a worker; gauges take it back on the event loop; the text renders on a
+        // worker again (both long for thousands of guests).
+        router.get("/metrics").handler(ctx -> renderer.render(Map.of(), StatusView::render)
+                .compose(status -> metrics.scrape(vertx, status))
                 .onSuccess(text -> ctx.response().putHeader("Content-Type", LifeboatMetrics.CONTENT_TYPE).end(text))
                 .onFailure(ctx::fail));
         if (api == null || !apiHasUsers) {
-            router.get("/api/v1/status").handler(ctx -> ctx.response()
-                    .putHeader("Content-Type", "application/json; charset=utf-8")
-                    .end(StatusView.render(core, wall.instant()).encode()));
+            router.get("/api/v1/status").handler(ctx -> renderer.render(Map.of(), s -> StatusView.render(s).encode())
+                    .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
+                            .end(body))
+                    .onFailure(ctx::fail));
         }
         if (api != null) {
             api.mount(router);
@@ -116,7 +123,7 @@ public final class StatusHttpServer {
 
     /** Stops listening and stops the REST API's event following. */
     public Future<Void> close() {
-        Future<Void> apiClosed = api == null ? Future.succeededFuture() : api.close();
+        Future<Void> apiClosed = api == null ? renderer.close() : Future.join(api.close(), renderer.close()).mapEmpty();
         return server == null ? apiClosed : Future.join(apiClosed, server.close()).mapEmpty();
     }
 }
