@@ -10,6 +10,7 @@ import io.lifeboat.coordinator.client.EventsCommand;
 import io.lifeboat.coordinator.client.FailbackCommand;
 import io.lifeboat.coordinator.client.FailoverCommand;
 import io.lifeboat.coordinator.client.StatusCommand;
+import io.lifeboat.lab.cli.BenchDrillCommand;
 import io.lifeboat.lab.cli.BenchFailoverCommand;
 import io.lifeboat.lab.cli.DemoCommand;
 import io.lifeboat.lab.cli.LabCommand;
@@ -146,8 +147,7 @@ public final class Lifeboat implements Callable<Integer> {
             bench.addSubcommand("replicate", new BenchReplicateCommand());
             bench.addSubcommand("failover", new BenchFailoverCommand());
             bench.addSubcommand("scale", new io.lifeboat.coordinator.bench.cli.BenchScaleCommand());
-            bench.addSubcommand("drill", NotBuilt.of("drill", "Time of a whole DR drill cycle in the lab.",
-                    "issue #8 (drills)"));
+            bench.addSubcommand("drill", new BenchDrillCommand());
             return bench;
         }
     }

@@ -61,6 +61,14 @@ class LifeboatTest {
     }
 
     @Test
+    void benchDrillIsBuiltAndChecksItsRunCountBeforeTouchingTheLab() {
+        assertThat(NotBuilt.isNotBuilt(Lifeboat.commandLine().getSubcommands().get("bench").getSubcommands()
+                .get("drill"))).isFalse();
+        assertThat(run("bench", "drill", "--runs", "51")).isEqualTo(2);
+        assertThat(err.toString()).contains("--runs 51 outside 1..50");
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("frobnicate");

@@ -90,13 +90,15 @@ public final class BenchFailoverCommand implements Callable<Integer> {
     }
   }
 
-  private static double median(List<Double> values) {
+  /** The median of {@code values} (not empty); the benchmarks of this package report it. */
+  static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
-  private static double seconds(Duration d) {
+  /** {@code d} in seconds, rounded to a tenth. */
+  static double seconds(Duration d) {
     return Math.round(d.toMillis() / 100.0) / 10.0;
   }
 }
