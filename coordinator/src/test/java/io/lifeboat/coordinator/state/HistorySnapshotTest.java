@@ -97,6 +97,69 @@ class HistorySnapshotTest {
         assertThat(rebuilt.toSnapshot()).isEqualTo(state.toSnapshot());
     }
 
+    @Test
+    void aClusterFollowerRebuildsTheHistoryFromTheLeadersSnapshotAndBatchesAndKeepsItInItsJournal() throws Exception {
+        List<JournalRecord> leaderJournal = new ArrayList<>();
+        leaderJournal.add(JournalRecord.newBuilder().setEpochStarted(EpochStarted.newBuilder().setEpoch(3)
+                .setNodeId("c1")).build());
+        for (int i = 1; i <= RecentHistory.DRILLS_KEPT + 5; i++) {
+            leaderJournal.addAll(finishedDrill("d" + i, "office"));
+        }
+        leaderJournal.add(begun("d-running", "office"));
+        leaderJournal.add(bootSent("d-running", "g-mail"));
+        leaderJournal.add(audit(1, "restore"));
+        CoordinatorState leader = new CoordinatorState();
+        leaderJournal.forEach(leader::apply);
+
+        Path followerDir = dir.resolve("follower");
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.lifeboat.coordinator.cluster.JournalReplicator replicator =
+                    new io.lifeboat.coordinator.cluster.JournalReplicator(vertx, "c1", "site", 0, 1_000);
+            replicator.opened(leader, leaderJournal.size() + 1);
+            join(replicator.start());
+            io.lifeboat.coordinator.cluster.JournalFollower follower =
+                    new io.lifeboat.coordinator.cluster.JournalFollower("c2", "site", followerDir);
+            String deployment = join(vertx.deployVerticle(follower));
+            // The follower catches up by the leader's snapshot (its position announcements), then gets a batch.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    join(follower.stateCopy()).history().audits().size() == 1);
+            JournalRecord later = audit(2, "login");
+            join(replicator.appended(leaderJournal.size() + 1, List.of(later.toByteArray())));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    join(follower.stateCopy()).history().audits().size() == 2);
+            join(vertx.undeploy(deployment));
+            join(replicator.close());
+        } finally {
+            join(vertx.close());
+        }
+
+        // The follower's own journal (snapshot + appended batch) is what it replays when it becomes the leader.
+        List<JournalRecord> replayed = new ArrayList<>();
+        try (Journal journal = Journal.open(followerDir)) {
+            replayed.addAll(CoordinatorSnapshot.parseFrom(journal.replay().snapshot().orElseThrow().state())
+                    .getRecordsList());
+            for (byte[] bytes : journal.replay().records()) {
+                replayed.add(JournalRecord.parseFrom(bytes));
+            }
+        }
+        CoordinatorState rebuilt = new CoordinatorState();
+        DrillPlanner drills = new DrillPlanner("c2");
+        replayed.forEach(rebuilt::apply);
+        replayed.forEach(drills::apply);
+        assertThat(rebuilt.epoch()).isEqualTo(3);
+        assertThat(drills.reports()).hasSize(RecentHistory.DRILLS_KEPT);
+        assertThat(drills.reports().get(RecentHistory.DRILLS_KEPT - 1).getDrillId())
+                .isEqualTo("d" + (RecentHistory.DRILLS_KEPT + 5));
+        assertThat(drills.runningDrill("office")).contains("d-running");
+        assertThat(rebuilt.history().audits()).extracting(a -> a.getAudit().getAction())
+                .containsExactly("restore", "login");
+    }
+
+    private static <T> T join(io.vertx.core.Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     static List<JournalRecord> finishedDrill(String drillId, String plan) {
         DrillGuestResult result = DrillGuestResult.newBuilder().setGuestId("g-mail").setPointId("g-mail/p-" + drillId)
                 .setBootVerified(true).build();
