@@ -387,14 +387,11 @@ public final class CoordinatorCore {
      */
     public ManualFailover failoverGuest(String guestId, String user, boolean primaryConfirmedOff, Instant wall) {
         var guest = state.guest(guestId).map(this::retryView);
-        if (guest.isEmpty()) {
-            return ManualFailover.refused("guest " + guestId + " is not protected by coordinator " + nodeId);
+        Optional<String> notProtected = notProtected(guestId, guest, "failed over");
+        if (notProtected.isPresent()) {
+            return ManualFailover.refused(notProtected.get());
         }
         var g = guest.get();
-        if (g.state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED) {
-            return ManualFailover.refused("guest " + guestId + " is " + g.state().name().replace("GUEST_STATE_", "")
-                    + ", not PROTECTED: only a protected guest can be failed over");
-        }
         Optional<String> ownerMayRun = ownerMayRun(g, primaryConfirmedOff);
         if (ownerMayRun.isPresent()) {
             return ManualFailover.refused(ownerMayRun.get());
@@ -421,14 +418,11 @@ public final class CoordinatorCore {
     public ManualFailover restoreGuest(String guestId, String pointId, String user, boolean primaryConfirmedOff,
                                        Instant wall) {
         var guest = state.guest(guestId);
-        if (guest.isEmpty()) {
-            return ManualFailover.refused("guest " + guestId + " is not protected by coordinator " + nodeId);
+        Optional<String> notProtected = notProtected(guestId, guest, "restored onto its standby");
+        if (notProtected.isPresent()) {
+            return ManualFailover.refused(notProtected.get());
         }
         var g = guest.get();
-        if (g.state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED) {
-            return ManualFailover.refused("guest " + guestId + " is " + g.state().name().replace("GUEST_STATE_", "")
-                    + ", not PROTECTED: only a protected guest can be restored onto its standby");
-        }
         if (state.points(guestId).stream().noneMatch(p -> p.pointId().equals(pointId) && p.verified()
                 && p.storeHostId().equals(g.standbyHostId()))) {
             return ManualFailover.refused("restore point " + pointId + " is not a verified restore point of guest "
@@ -452,6 +446,19 @@ public final class CoordinatorCore {
                     + ": stop that copy before restoring");
         }
         return startRecovery(new PlannerInput.Restore(guestId, pointId, wall), guestId, user, "restore");
+    }
+
+    /** Why an admin's recovery of {@code guestId} cannot start: unknown, or not PROTECTED; empty when it can. */
+    private Optional<String> notProtected(String guestId, Optional<io.lifeboat.coordinator.state.GuestEntry> guest,
+                                          String done) {
+        if (guest.isEmpty()) {
+            return Optional.of("guest " + guestId + " is not protected by coordinator " + nodeId);
+        }
+        if (guest.get().state() != io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED) {
+            return Optional.of("guest " + guestId + " is " + guest.get().state().name().replace("GUEST_STATE_", "")
+                    + ", not PROTECTED: only a protected guest can be " + done);
+        }
+        return Optional.empty();
     }
 
     /**

@@ -16,16 +16,14 @@ import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.PlannerInput;
 import io.lifeboat.coordinator.health.LeaseTimers;
 import io.lifeboat.coordinator.health.VoterPlacement;
+import io.lifeboat.coordinator.metrics.FakeAgent;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.protocol.v1.DiskFormat;
 import io.lifeboat.protocol.v1.DiskSpec;
 import io.lifeboat.protocol.v1.Envelope;
-import io.lifeboat.protocol.v1.FencingCapability;
 import io.lifeboat.protocol.v1.GuestBitness;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.GuestState;
-import io.lifeboat.protocol.v1.HostFacts;
-import io.lifeboat.protocol.v1.HypervisorKind;
 import io.lifeboat.protocol.v1.Inventory;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.lifeboat.protocol.v1.LeaseRenew;
@@ -34,7 +32,6 @@ import io.lifeboat.protocol.v1.NicSpec;
 import io.lifeboat.protocol.v1.PlanEntry;
 import io.lifeboat.protocol.v1.RecoveryPlanDefined;
 import io.lifeboat.protocol.v1.ReplicationCommitted;
-import io.lifeboat.protocol.v1.VirtualizationExtension;
 import io.lifeboat.protocol.v1.VmdkCreateType;
 
 /**
@@ -68,9 +65,9 @@ class RestoreGuestTest {
                 .addNics(NicSpec.newBuilder().setMacAddress("52:54:00:11:22:33").setModel(NicModel.NIC_MODEL_VIRTIO)
                         .setNetwork("lan")).build();
         feed(core.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setInventory(Inventory.newBuilder()
-                .setHostId("hostA").setFacts(kvm("hostA")).addGuests(mail))), 0, T0));
+                .setHostId("hostA").setFacts(FakeAgent.kvm("hostA")).addGuests(mail))), 0, T0));
         feed(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setInventory(Inventory.newBuilder()
-                .setHostId("hostB").setFacts(kvm("hostB")))), 0, T0));
+                .setHostId("hostB").setFacts(FakeAgent.kvm("hostB")))), 0, T0));
         for (String point : List.of(YESTERDAY, LATEST)) {
             feed(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setReplicationCommitted(
                     ReplicationCommitted.newBuilder().setGuestId("g-mail").setPointId(point).setTargetHostId("hostB")
@@ -167,14 +164,5 @@ class RestoreGuestTest {
 
     private static Envelope from(String host, Envelope.Builder e) {
         return e.setSender(host).setMessageId(host + "-" + System.nanoTime()).build();
-    }
-
-    private static HostFacts kvm(String id) {
-        return HostFacts.newBuilder().setHostId(id).setHypervisorKind(HypervisorKind.HYPERVISOR_KIND_LIBVIRT_KVM)
-                .setHypervisorVersion("9.0.0").setVirtualizationExtension(
-                        VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X)
-                .setCpu64BitCapable(true).setCpuCount(4).setMemoryBytes(8L << 30).setMemoryFreeBytes(6L << 30)
-                .setDatastoreFreeBytes(100L << 30).setFencingCapability(FencingCapability.FENCING_CAPABILITY_SELF_FENCE)
-                .build();
     }
 }

@@ -196,7 +196,8 @@ public final class FakeAgent {
         return connection.send(e.setSender(hostId).setIncarnation(1).setSequence(++sequence).build());
     }
 
-    private static HostFacts kvm(String id) {
+    /** Facts of a KVM host with VT-x that fences itself (shared by tests that feed a core by hand). */
+    public static HostFacts kvm(String id) {
         return HostFacts.newBuilder().setHostId(id).setHypervisorKind(HypervisorKind.HYPERVISOR_KIND_LIBVIRT_KVM)
                 .setHypervisorVersion("9.0.0").setVirtualizationExtension(
                         VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X)
