@@ -118,7 +118,7 @@ class SchemaRulesTest {
                 .filter(f -> f.getMessageType().getFile().getName().equals("lifeboat/v1/commands.proto"))
                 .toList();
 
-        assertThat(commands).hasSize(12);
+        assertThat(commands).hasSize(13);
         for (FieldDescriptor command : commands) {
             FieldDescriptor header = command.getMessageType().findFieldByNumber(1);
             assertThat(header.getName()).as(command.getName()).isEqualTo("header");
