@@ -198,6 +198,19 @@ class WebPageIT {
         return BROWSER.driver().findElement(By.cssSelector("#confirm " + css)).getText();
     }
 
+    /**
+     * Checks that the viewer sees the action button matching css disabled with the reason {@code why}, then forces it:
+     * confirming the dialog shows the coordinator's 403.
+     */
+    private static void viewerIsRefused(String css, String why, String shot) {
+        WebElement b = BROWSER.driver().findElement(By.cssSelector(css));
+        assertThat(b.isEnabled()).isFalse();
+        assertThat(b.getAttribute("title")).startsWith(why);
+        BROWSER.shot(shot);
+        openDialog(css, true);
+        confirmAndExpect403(shot + "-403");
+    }
+
     /** Confirms the open dialog as the viewer and checks that the coordinator's 403 is shown, then cancels. */
     private static void confirmAndExpect403(String shot) {
         WebElement dialog = BROWSER.driver().findElement(By.id("confirm"));
@@ -468,12 +481,7 @@ class WebPageIT {
         String button = "#plans li.plan[data-plan='office'] button.action-drill";
         await().atMost(WAIT).ignoreExceptions().until(() -> BROWSER.find(button).isPresent());
         assertThat(BROWSER.driver().findElement(By.id("who-name")).getText()).isEqualTo(VIEWER + " (viewer)");
-        WebElement b = BROWSER.driver().findElement(By.cssSelector(button));
-        assertThat(b.isEnabled()).isFalse();
-        assertThat(b.getAttribute("title")).startsWith("Only an admin can run a drill");
-        BROWSER.shot("drills-viewer");
-        openDialog(button, true);
-        confirmAndExpect403("viewer-drill-403");
+        viewerIsRefused(button, "Only an admin can run a drill", "viewer-drill");
         assertThat((List<?>) ((Map<?, ?>) getJson("/api/v1/drills")).get("drills")).as("no second drill").hasSize(1);
     }
 
@@ -571,12 +579,7 @@ class WebPageIT {
         assertThat(guestState(MAIL)).isEqualTo("FAILED_OVER");
         assertThat(BROWSER.find("#hosts li.guest[data-guest-id='" + MAIL + "'] button.action-failover"))
                 .as("a failed-over guest offers failback, not failover").isEmpty();
-        WebElement b = BROWSER.driver().findElement(By.cssSelector(button));
-        assertThat(b.isEnabled()).isFalse();
-        assertThat(b.getAttribute("title")).startsWith("Only an admin can fail back");
-        BROWSER.shot("failback-viewer");
-        openDialog(button, true);
-        confirmAndExpect403("viewer-failback-403");
+        viewerIsRefused(button, "Only an admin can fail back", "viewer-failback");
         assertThat(guestState(MAIL)).isEqualTo("FAILED_OVER");
     }
 
