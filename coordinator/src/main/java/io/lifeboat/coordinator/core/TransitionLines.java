@@ -93,6 +93,11 @@ public final class TransitionLines {
             }
             case FAILOVER_STARTED -> {
                 var f = record.getFailoverStarted();
+                if (!f.getRestorePointId().isEmpty()) {
+                    return warn("restore " + f.getOperationId() + " of guest " + guest(state, f.getGuestIds(0))
+                            + " from point " + f.getRestorePointId() + " onto its standby started (owner "
+                            + f.getLostHostId() + ")");
+                }
                 return warn("failover " + f.getOperationId() + " of lost host " + f.getLostHostId() + " started for "
                         + f.getGuestIdsCount() + " guest(s) " + f.getGuestIdsList());
             }

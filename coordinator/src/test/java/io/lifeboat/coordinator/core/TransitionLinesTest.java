@@ -51,5 +51,11 @@ class TransitionLinesTest {
                 .build();
         assertThat(TransitionLines.of(over, state).text())
                 .isEqualTo("guest mail (g1) FAILED_OVER on hostB from g1/20261130T100000Z: RPO 42.0 s, RTO 12.5 s");
+
+        JournalRecord restore = JournalRecord.newBuilder().setFailoverStarted(io.lifeboat.protocol.v1.FailoverStarted
+                .newBuilder().setOperationId("failover-2-hostA").setLostHostId("hostA").addGuestIds("g1")
+                .setRestorePointId("g1/20261129T100000Z")).build();
+        assertThat(TransitionLines.of(restore, state).text()).isEqualTo("restore failover-2-hostA of guest mail (g1) "
+                + "from point g1/20261129T100000Z onto its standby started (owner hostA)");
     }
 }
