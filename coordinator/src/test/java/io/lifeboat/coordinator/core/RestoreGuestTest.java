@@ -153,6 +153,37 @@ class RestoreGuestTest {
                 .hasValueSatisfying(why -> assertThat(why).contains("FAILING_OVER"));
     }
 
+    @Test
+    void aRestoreRunsTheFailoverStepsToFailedOverWithTheRpoOfTheChosenPoint() {
+        renew("hostA");
+        Instant asked = T0.plusSeconds(10);
+        ManualFailover restore = core.restoreGuest("g-mail", YESTERDAY, "alice", false, asked);
+        List<io.lifeboat.coordinator.failover.OutboundCommand> sent = new ArrayList<>(restore.output().commands());
+        List<JournalRecord> records = new ArrayList<>(restore.output().records());
+        for (int i = 0; i < sent.size() && i < 10; i++) {
+            Envelope command = sent.get(i).envelope();
+            String id = io.lifeboat.coordinator.failover.Commands.commandId(command).orElseThrow();
+            CoreOutput out = core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(
+                    io.lifeboat.protocol.v1.CommandResult.newBuilder().setCommandId(id)
+                            .setOutcome(io.lifeboat.protocol.v1.CommandOutcome.COMMAND_OUTCOME_SUCCEEDED))),
+                    0, asked.plusSeconds(5L * (i + 1)));
+            sent.addAll(out.commands());
+            records.addAll(out.records());
+        }
+        assertThat(sent).extracting(c -> c.envelope().getPayloadCase().name())
+                .containsExactly("MATERIALISE_RESTORE_POINT", "REGISTER_GUEST", "START_GUEST", "REGISTER_GUEST");
+        assertThat(sent).allSatisfy(c -> assertThat(c.hostId()).isEqualTo("hostB"));
+        assertThat(records).filteredOn(JournalRecord::hasGuestFailedOver).singleElement().satisfies(r -> {
+            assertThat(r.getGuestFailedOver().getPointId()).isEqualTo(YESTERDAY);
+            assertThat(r.getGuestFailedOver().getTargetHostId()).isEqualTo("hostB");
+            // RPO: what the restore gives up, from yesterday's point to the request; RTO: request to verified start.
+            assertThat(r.getGuestFailedOver().getRpo().getSeconds()).isEqualTo(86_400 + 10);
+            assertThat(r.getGuestFailedOver().getRto().getSeconds()).isEqualTo(15);
+        });
+        assertThat(core.state().guest("g-mail").orElseThrow().state()).isEqualTo(GuestState.GUEST_STATE_FAILED_OVER);
+        assertThat(core.state().guest("g-mail").orElseThrow().ownerHostId()).isEqualTo("hostB");
+    }
+
     private void renew(String host, String... running) {
         feed(core.onEnvelope(host, from(host, Envelope.newBuilder().setLeaseRenew(LeaseRenew.newBuilder()
                 .setHostId(host).setRenewalNumber(1).addAllRunningGuestIds(List.of(running)))), 0, T0));
