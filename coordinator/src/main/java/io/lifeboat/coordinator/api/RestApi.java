@@ -601,10 +601,7 @@ public final class RestApi {
      * {@code lifeboat.events} (also when the journal failed, which the log says). Completes once the batch is durable.
      */
     private Future<Void> audited(CoreOutput action, Audit audit) {
-        LOG.info("[coordinator node={} epoch={}] audit: user={} action={} target={} allowed={}{}", config.nodeId(),
-                core.epoch(), audit.getUser(), audit.getAction(), audit.getTarget().isEmpty() ? "-"
-                        : audit.getTarget(), audit.getAllowed(), audit.getDetail().isEmpty() ? ""
-                        : " (" + audit.getDetail() + ")");
+        // The journal's log line of the AuditRecorded record (TransitionLines) is the audit's line in the log.
         CoreOutput recorded = core.audit(audit, wall.instant());
         List<io.lifeboat.protocol.v1.JournalRecord> records = new ArrayList<>(recorded.records());
         records.addAll(action.records());

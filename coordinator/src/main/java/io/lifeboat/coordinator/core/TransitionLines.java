@@ -145,6 +145,52 @@ public final class TransitionLines {
                         + f.getFailure().getCode() + ": " + f.getFailure().getMessage()
                         + "; recovery went on (safe by the lease TTL)");
             }
+            case FAILBACK_PROGRESS -> {
+                var p = record.getFailbackProgress();
+                String line = "guest " + guest(state, p.getGuestId()) + " failback " + p.getOperationId() + " ("
+                        + p.getStandbyHostId() + " -> " + p.getPrimaryHostId() + "): "
+                        + p.getPhase().name().replace("FAILBACK_PHASE_", "") + " "
+                        + p.getStatus().name().replace("STEP_STATUS_", "") + " (attempt " + p.getAttempt() + ")"
+                        + (p.getKeptPointId().isEmpty() ? "" : ", primary's own state kept as " + p.getKeptPointId())
+                        + (p.hasDowntime() ? String.format(Locale.ROOT, ", downtime %.1f s",
+                                Timestamps.duration(p.getDowntime()).toMillis() / 1000.0) : "")
+                        + (p.getDetail().isEmpty() ? "" : ": " + p.getDetail())
+                        + (p.hasFailure() ? ": " + p.getFailure().getCode() + ": " + p.getFailure().getMessage() : "");
+                return p.hasFailure() ? warn(line) : info(line);
+            }
+            case DRILL_BEGUN -> {
+                var d = record.getDrillBegun().getStarted();
+                return info("drill " + d.getDrillId() + " of plan " + d.getPlan() + " started by " + d.getStartedBy()
+                        + " for " + d.getGuestIdsCount() + " guest(s) " + d.getGuestIdsList());
+            }
+            case DRILL_COMMAND_SENT -> {
+                var c = record.getDrillCommandSent();
+                return info("drill " + c.getDrillId() + ": " + c.getCommand().getPayloadCase() + " of guest "
+                        + guest(state, c.getGuestId()) + " sent to " + c.getHostId()
+                        + (c.getPointId().isEmpty() ? "" : " (point " + c.getPointId() + ")"));
+            }
+            case DRILL_GUEST_FINISHED -> {
+                var f = record.getDrillGuestFinished();
+                var r = f.getResult();
+                String line = "drill " + f.getDrillId() + ": guest " + guest(state, r.getGuestId())
+                        + (r.getBootVerified() ? String.format(Locale.ROOT, " PASSED from %s: RTO %.1f s, RPO %.1f s",
+                                r.getPointId(), Timestamps.duration(r.getRto()).toMillis() / 1000.0,
+                                Timestamps.duration(r.getRpo()).toMillis() / 1000.0)
+                                : " FAILED: " + r.getFailure().getCode() + ": " + r.getFailure().getMessage());
+                return r.getBootVerified() ? info(line) : warn(line);
+            }
+            case DRILL_ENDED -> {
+                var d = record.getDrillEnded().getReport();
+                String line = "drill " + d.getDrillId() + " of plan " + d.getPlan() + " "
+                        + (d.getSuccess() ? "PASSED" : "FAILED") + " for " + d.getGuestsCount() + " guest(s)";
+                return d.getSuccess() ? info(line) : warn(line);
+            }
+            case AUDIT_RECORDED -> {
+                var a = record.getAuditRecorded().getAudit();
+                return info("audit: user=" + a.getUser() + " action=" + a.getAction() + " target="
+                        + (a.getTarget().isEmpty() ? "-" : a.getTarget()) + " allowed=" + a.getAllowed()
+                        + (a.getDetail().isEmpty() ? "" : " (" + a.getDetail() + ")"));
+            }
             default -> {
                 return info(record.getRecordCase().name());
             }
