@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,11 @@ class DrillLabIT {
                     && e.envelope().getReplicationStarted().getGuestId().equals(guest.id()))
                 .map(e -> e.envelope().getReplicationStarted().getCycleId()).findFirst().orElse(null),
                 id -> id != null);
+        // Inside hostB, the drill copy's definition is read while it runs (virsh polled every 50 ms, up to 60 s).
+        CompletableFuture<String> copyXml = CompletableFuture.supplyAsync(() -> standby.exec("sh", "-c",
+            "for i in $(seq 1 1200); do n=$(virsh -c qemu:///system list --name | grep '^drill-' | head -1); "
+                + "if [ -n \"$n\" ] && virsh -c qemu:///system dumpxml \"$n\"; then exit 0; fi; sleep 0.05; done; "
+                + "exit 1").getStdout());
         Instant drillStart = Instant.now();
         JsonObject report = runDrill(client);
         System.out.println("[site] drill report: " + report.encodePrettily());
@@ -83,7 +91,21 @@ class DrillLabIT {
         String pointId = g.getString("pointId");
         assertThat(pointId).startsWith(guest.id() + "/");
         String html = reportHtml(site, report.getString("drillId"));
-        assertThat(html).contains(GUEST).contains(pointId).contains("PASS");
+        assertThat(html).contains(GUEST).contains(pointId).contains("PASS").contains(guest.marker())
+            .contains(String.format(Locale.ROOT, "%.1f s", g.getDouble("rtoSeconds")))
+            .contains(String.format(Locale.ROOT, "%.1f s", g.getDouble("pointAgeSeconds"))).contains("nothing left");
+
+        // The drill copy ran from a qcow2 overlay in its drill directory, under its drill name, with no NIC and so
+        // never with the guest's MAC (I1: not a production copy).
+        String xml = copyXml.get(90, TimeUnit.SECONDS);
+        assertThat(xml).as("definition of the running drill copy on hostB")
+            .contains("<name>" + g.getString("drillName") + "</name>")
+            .containsPattern("<source file=['\"][^'\"]*/\\.drills/" + report.getString("drillId")
+                + "/overlay-0\\.qcow2['\"]")
+            .doesNotContain("<interface");
+        for (var nic : site.coordinator().state().guest(guest.id()).orElseThrow().spec().getNicsList()) {
+          assertThat(xml).doesNotContainIgnoringCase(nic.getMacAddress());
+        }
 
         // Replication continued: the cycle in flight when the drill began committed, after the drill began.
         SiteCoordinator.Event committed = Awaitility.await("backup cycle " + cycleId + " committed")
@@ -146,7 +168,8 @@ class DrillLabIT {
         assertThat(fg.getJsonObject("failure").getString("code")).isEqualTo("point_unusable");
         assertThat(fg.getJsonObject("failure").getString("message")).as("the reason names the point")
             .contains(badPoint);
-        assertThat(reportHtml(site, failed.getString("drillId"))).contains("FAIL").contains(badPoint);
+        assertThat(reportHtml(site, failed.getString("drillId"))).contains("FAIL").contains("point_unusable")
+            .contains(badPoint);
       } catch (AssertionError | RuntimeException e) {
         System.out.println("coordinator: " + steps.describe(site.coordinator().state()));
         System.out.println(standby.exec("sh", "-c", "virsh -c qemu:///system list --all; find "
