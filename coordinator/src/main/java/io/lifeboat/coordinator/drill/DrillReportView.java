@@ -24,6 +24,9 @@ public final class DrillReportView {
         JsonArray guests = new JsonArray();
         for (DrillGuestResult g : report.getGuestsList()) {
             JsonObject row = new JsonObject().put("guestId", g.getGuestId()).put("passed", g.getBootVerified());
+            if (g.hasRpo()) {
+                row.put("pointAgeSeconds", seconds(g.getRpo()));
+            }
             if (g.hasRto()) {
                 row.put("rtoSeconds", seconds(g.getRto()));
             }

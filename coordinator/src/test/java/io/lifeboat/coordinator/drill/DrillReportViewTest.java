@@ -37,6 +37,8 @@ class DrillReportViewTest {
         assertThat(summary.getDouble("durationSeconds")).isEqualTo(14.0);
         assertThat(summary.getBoolean("passed")).isTrue();
         assertThat(summary.getJsonArray("guests").getJsonObject(0).getDouble("rtoSeconds")).isEqualTo(7.5);
+        assertThat(summary.getJsonArray("guests").getJsonObject(0).getDouble("pointAgeSeconds")).as("the history's RPO")
+                .isEqualTo(900.0);
         JsonObject full = DrillReportView.json(report, List.of(detail), id -> "mail");
         JsonObject g = full.getJsonArray("guests").getJsonObject(0);
         assertThat(g.getString("guest")).isEqualTo("mail");

@@ -9,7 +9,7 @@ import {event as toEvent} from './model.js';
 const NAMED = ['HostSuspected', 'HostLost', 'HostStateChanged', 'GuestStateChanged', 'ReplicationStarted',
   'ReplicationProgress', 'ReplicationCommitted', 'ReplicationFailed', 'FailoverStepStarted',
   'FailoverStepCompleted', 'FailoverStepFailed', 'FailbackStep', 'DrillStarted', 'DrillStep', 'DrillReport',
-  'Fenced', 'Audit', 'event'];
+  'Fenced', 'FenceFailed', 'Audit', 'event'];
 const PAGE = 100;
 
 function compareIds(a, b) {

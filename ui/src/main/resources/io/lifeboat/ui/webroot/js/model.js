@@ -151,6 +151,10 @@ function describe(type, d) {
     case 'Fenced':
       return `${d.reason ? String(d.reason).toLowerCase().replace(/_/g, ' ') : 'fenced'}`
           + `${d.fencedBy ? ` by ${d.fencedBy}` : ''}`;
+    case 'FenceFailed':
+      return `could not be fenced${d.agentHostId ? ` by ${d.agentHostId}` : ''}`
+          + `${d.hypervisorUri ? ` through ${d.hypervisorUri}` : ''}: ${failureText(d.failure)}`
+          + ' · failover goes on (safe by the lease TTL)';
     default: {
       const parts = Object.entries(d).filter(([k, v]) => !/Id$|^id$/.test(k) && v !== null && typeof v !== 'object')
           .slice(0, 4).map(([k, v]) => `${k} ${v}`);
