@@ -24,9 +24,7 @@ import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bench drill [--runs N] [--json]}: how long a whole DR drill cycle of the lab's test guest takes (issue 8,
@@ -45,14 +43,8 @@ public final class BenchDrillCommand implements Callable<Integer> {
   private static final Duration POINTS_TIMEOUT = Duration.ofSeconds(240);
   private static final Duration DRILL_TIMEOUT = Duration.ofSeconds(180);
 
-  @Spec
-  CommandSpec spec;
-
-  @Option(names = "--runs", defaultValue = "5", description = "Number of drills (default ${DEFAULT-VALUE}).")
-  int runs;
-
-  @Option(names = "--json", description = "Print one JSON document on stdout (progress goes to stderr).")
-  boolean json;
+  @Mixin
+  BenchRuns options = new BenchRuns();
 
   /** One drill's timings, in seconds, from the request that started it. */
   private record Run(String drillId, double bootSeconds, double cycleSeconds, double agentRtoSeconds,
@@ -60,11 +52,10 @@ public final class BenchDrillCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (runs < 1 || runs > 50) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs " + runs + " outside 1..50");
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progress = json ? spec.commandLine().getErr() : out;
+    int runs = options.checkedRuns();
+    boolean json = options.json;
+    PrintWriter out = options.out();
+    PrintWriter progress = options.progress();
     List<Run> done = new ArrayList<>();
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     // A CLI-mode lab, so `lab down` removes it if the bench is interrupted; the site's files live in its state dir.
@@ -88,8 +79,8 @@ public final class BenchDrillCommand implements Callable<Integer> {
         progress.flush();
       }
     }
-    double boot = BenchFailoverCommand.median(done.stream().map(Run::bootSeconds).toList());
-    double cycle = BenchFailoverCommand.median(done.stream().map(Run::cycleSeconds).toList());
+    double boot = BenchRuns.median(done.stream().map(Run::bootSeconds).toList());
+    double cycle = BenchRuns.median(done.stream().map(Run::cycleSeconds).toList());
     boolean met = cycle <= TARGET_SECONDS;
     if (json) {
       JsonArray results = new JsonArray();
@@ -125,7 +116,8 @@ public final class BenchDrillCommand implements Callable<Integer> {
       throw new LabException("bench drill: run " + run + ": drill " + drillId + " failed: "
           + failure.getString("code", "?") + ": " + failure.getString("message", report.encode()));
     }
-    return new Run(drillId, BenchFailoverCommand.seconds(Duration.between(asked, booted)), BenchFailoverCommand.seconds(Duration.between(asked, ended)),
+    return new Run(drillId, BenchRuns.seconds(Duration.between(asked, booted)),
+        BenchRuns.seconds(Duration.between(asked, ended)),
         guest.getDouble("rtoSeconds", 0.0), guest.getDouble("pointAgeSeconds", 0.0));
   }
 

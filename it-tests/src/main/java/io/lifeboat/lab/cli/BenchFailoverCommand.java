@@ -14,9 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code bench failover [--runs N] [--json]}: the median RTO of automatic failover in the lab (issue 6, section 9),
@@ -32,41 +30,35 @@ public final class BenchFailoverCommand implements Callable<Integer> {
   private static final Duration POINTS_TIMEOUT = Duration.ofSeconds(240);
   private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(240);
 
-  @Spec
-  CommandSpec spec;
-
-  @Option(names = "--runs", defaultValue = "5", description = "Number of runs (default ${DEFAULT-VALUE}).")
-  int runs;
-
-  @Option(names = "--json", description = "Print one JSON document on stdout (progress goes to stderr).")
-  boolean json;
+  @Mixin
+  BenchRuns options = new BenchRuns();
 
   @Override
   public Integer call() throws Exception {
-    if (runs < 1 || runs > 50) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs " + runs + " outside 1..50");
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progress = json ? spec.commandLine().getErr() : out;
+    int runs = options.checkedRuns();
+    boolean json = options.json;
+    PrintWriter out = options.out();
+    PrintWriter progress = options.progress();
     List<Double> rtos = new ArrayList<>();
     List<Double> coordinatorRtos = new ArrayList<>();
     JsonArray results = new JsonArray();
     for (int run = 1; run <= runs; run++) {
       SiteFailover.Outcome o = oneRun(run);
-      double rto = seconds(o.rto());
+      double rto = BenchRuns.seconds(o.rto());
       rtos.add(rto);
-      coordinatorRtos.add(seconds(o.coordinatorRto()));
+      coordinatorRtos.add(BenchRuns.seconds(o.coordinatorRto()));
       results.add(new JsonObject().put("run", run).put("rtoSeconds", rto)
-          .put("coordinatorRtoSeconds", seconds(o.coordinatorRto())).put("rpoSeconds", seconds(o.rpo())));
+          .put("coordinatorRtoSeconds", BenchRuns.seconds(o.coordinatorRto()))
+          .put("rpoSeconds", BenchRuns.seconds(o.rpo())));
       progress.printf(Locale.ROOT, "run %d/%d: RTO %.1f s (coordinator: %.1f s from loss declaration to verified "
-          + "boot)%n", run, runs, rto, seconds(o.coordinatorRto()));
+          + "boot)%n", run, runs, rto, BenchRuns.seconds(o.coordinatorRto()));
       progress.flush();
     }
-    double median = median(rtos);
+    double median = BenchRuns.median(rtos);
     boolean met = median <= TARGET_SECONDS;
     if (json) {
       out.println(new JsonObject().put("runs", results).put("medianRtoSeconds", median)
-          .put("medianCoordinatorRtoSeconds", median(coordinatorRtos)).put("targetSeconds", TARGET_SECONDS)
+          .put("medianCoordinatorRtoSeconds", BenchRuns.median(coordinatorRtos)).put("targetSeconds", TARGET_SECONDS)
           .put("targetMet", met).encode());
     } else {
       out.printf(Locale.ROOT, "median RTO over %d run(s): %.1f s (target <= %.0f s: %s)%n", runs, median,
@@ -88,17 +80,5 @@ public final class BenchFailoverCommand implements Callable<Integer> {
     } catch (LabException e) {
       throw new LabException("bench failover: run " + run + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The median of {@code values} (not empty); the benchmarks of this package report it. */
-  static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  /** {@code d} in seconds, rounded to a tenth. */
-  static double seconds(Duration d) {
-    return Math.round(d.toMillis() / 100.0) / 10.0;
   }
 }

@@ -180,7 +180,7 @@ class DrillLabIT {
     }
   }
 
-  /** Starts a drill of the site's plan over REST, as {@code ./lifeboat drill run lab} does, and waits for its report. */
+  /** Starts a drill of the site's plan over REST, as {@code ./lifeboat drill run lab} does; waits for its report. */
   private static JsonObject runDrill(LifeboatClient client) {
     JsonObject accepted = client.post("/api/v1/drills", new JsonObject().put("plan", SiteConfigs.PLAN));
     String drillId = accepted.getString("drillId");

@@ -176,7 +176,10 @@ class FailbackLabIT {
     }
   }
 
-  /** Restarts the killed primary (watched from then on) and its agent, and waits until the coordinator sees it UP; returns when it began. */
+  /**
+   * Restarts the killed primary (watched from then on) and its agent, and waits until the coordinator sees it UP;
+   * returns when it began.
+   */
   private static Instant returnPrimary(LabSite site, Lab lab, List<GuestLifecycleWatch.Change> changes,
       List<GuestLifecycleWatch> watches) throws org.libvirt.LibvirtException {
     Instant at = Instant.now();
