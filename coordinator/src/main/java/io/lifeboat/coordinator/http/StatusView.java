@@ -150,8 +150,10 @@ public final class StatusView {
         JsonObject base(GuestEntry g) {
             ReplicationStatus r = replication.get(g.guestId());
             Instant now = s.at();
+            String state = shownState(g, r, verdicts.get(g.guestId()), now);
             return new JsonObject().put("guestId", g.guestId()).put("name", g.spec().getName())
-                    .put("state", shownState(g, r, verdicts.get(g.guestId()), now))
+                    .put("state", state)
+                    .put("atRiskReason", state.equals("AT_RISK") ? atRiskReason(g, r, now) : null)
                     .put("primaryHostId", g.primaryHostId()).put("standbyHostId", g.standbyHostId())
                     .put("ownerHostId", g.ownerHostId()).put("plan", g.plan())
                     .put("rpoSeconds", seconds(r.rpo()))
@@ -165,6 +167,21 @@ public final class StatusView {
                     .put("consecutiveBackupFailures", r.consecutiveFailures())
                     .put("lastBackupFailure", r.lastFailure().orElse(null))
                     .put("pointCount", s.state().points(g.guestId()).size());
+        }
+
+        /** Why an AT_RISK guest is at risk, in the admin's words: an abandoned failover, a refusal, or its RPO. */
+        private String atRiskReason(GuestEntry g, ReplicationStatus r, Instant now) {
+            Optional<String> abandoned = s.state().abandonedRecovery(g.guestId()).map(a -> a.reason());
+            if (abandoned.isPresent()) {
+                return abandoned.get() + "; an admin's failover retries it";
+            }
+            CompatibilityVerdict verdict = verdicts.get(g.guestId());
+            if (verdict != null && verdict.compatibility() == Compatibility.REFUSE) {
+                return "cannot run on " + verdict.targetHostId() + ": " + verdict.summary();
+            }
+            return r.pointAge(now).map(age -> String.format(java.util.Locale.ROOT,
+                    "newest restore point is %.0f s old, over the RPO of %.0f s", seconds(age), seconds(r.rpo())))
+                    .orElse("no restore point yet");
         }
 
         /** The REST resource: the base plus RPO exceeded, replication progress, the verdict, the latest recovery. */

@@ -402,6 +402,8 @@ class RestApiTest {
         assertThat(guest.getDouble("newestPointAgeSeconds")).isBetween(700.0, 760.0);
         assertThat(guest.getBoolean("rpoExceeded")).isTrue();
         assertThat(guest.getString("state")).isEqualTo("AT_RISK");
+        assertThat(guest.getString("atRiskReason"))
+                .matches("newest restore point is 7[0-6][0-9] s old, over the RPO of 600 s");
         assertThat(guest.getJsonObject("compatibility").getString("verdict")).isIn("OK", "CONVERT");
         assertProblem(get(viewer, "/api/v1/guests/nope"), 404, "not-found");
         assertProblem(get(viewer, "/api/v1/hosts/nope"), 404, "not-found");
