@@ -648,8 +648,10 @@ public final class CoordinatorCore {
     }
 
     private void drillTick(Instant wall, Out out) {
+        Set<String> planNames = new java.util.HashSet<>();
+        state.guests().values().forEach(g -> planNames.add(g.plan()));
         Map<String, RecoveryPlanDefined> plans = new HashMap<>();
-        state.guests().values().forEach(g -> state.plan(g.plan()).ifPresent(p -> plans.put(p.getName(), p)));
+        planNames.forEach(name -> state.plan(name).ifPresent(p -> plans.put(name, p)));
         drills.runningDrills().forEach(b -> state.plan(b.getStarted().getPlan())
                 .ifPresent(p -> plans.put(p.getName(), p)));
         out.decision(drills.tick(plans, new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));

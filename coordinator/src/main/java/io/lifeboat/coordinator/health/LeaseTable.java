@@ -39,6 +39,8 @@ public final class LeaseTable {
 
     private final LeaseTimers timers;
     private final VoterPlacement placement;
+    /** The placement's voters, copied once: evaluate() runs every 100 ms. */
+    private final List<String> voters;
     private final HeartbeatTracker tracker;
     private final Optional<String> placementProblem;
     private final Map<String, Host> hosts = new TreeMap<>();
@@ -51,6 +53,7 @@ public final class LeaseTable {
     public LeaseTable(LeaseTimers timers, VoterPlacement placement, HeartbeatTracker tracker) {
         this.timers = Objects.requireNonNull(timers, "timers").validate();
         this.placement = Objects.requireNonNull(placement, "placement");
+        this.voters = placement.voters();
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         this.placementProblem = placement.whyNotArmed();
     }
@@ -103,7 +106,7 @@ public final class LeaseTable {
         List<HostTransition> transitions = new ArrayList<>();
         List<ProbeRequest> probes = new ArrayList<>();
         List<String> recoveryDue = new ArrayList<>();
-        List<String> voters = placement.voters();
+        List<String> voters = this.voters;
         int majority = VoterPlacement.majority(voters.size());
         int newlyLost = 0;
         for (Host host : hosts.values()) {

@@ -124,7 +124,10 @@ public final class ReplicationScheduler {
                 }
                 continue;
             }
-            if (blocked(work, hosts, guest).isPresent()) {
+            if (guest.state() != GuestState.GUEST_STATE_PROTECTED || !stores.containsKey(guest.standbyHostId())
+                    || blocked(work, hosts, guest).isPresent()) {
+                // (The first two tests are blocked()'s own, made without building its reason: this runs for every
+                // guest every second.)
                 continue;
             }
             if (!now.isBefore(nextBackupAt(work, guest))) {
