@@ -40,9 +40,20 @@ public final class ChunkCodec {
         return (int) n;
     }
 
-    /** Decompresses exactly {@code rawLen} bytes into {@code dst}. */
+    /**
+     * Decompresses exactly {@code rawLen} bytes into {@code dst}.
+     *
+     * @throws IllegalStateException when the stored bytes are not a zstd frame of that size (damaged on disk)
+     */
     public static void decompress(byte[] src, int off, int len, byte[] dst, int dstOff, int rawLen) {
-        long n = Zstd.decompressByteArray(dst, dstOff, rawLen, src, off, len);
+        long n;
+        try {
+            n = Zstd.decompressByteArray(dst, dstOff, rawLen, src, off, len);
+        } catch (RuntimeException e) {
+            // zstd-jni throws ZstdException for some damage and returns an error code for other damage.
+            throw new IllegalStateException("zstd chunk does not decompress to " + rawLen + " bytes: "
+                    + e.getMessage(), e);
+        }
         if (Zstd.isError(n) || n != rawLen) {
             throw new IllegalStateException("zstd chunk does not decompress to " + rawLen + " bytes: "
                     + (Zstd.isError(n) ? Zstd.getErrorName(n) : n + " bytes"));
