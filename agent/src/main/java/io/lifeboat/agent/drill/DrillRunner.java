@@ -18,6 +18,8 @@ import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.MaterialiseResult;
 import io.lifeboat.protocol.v1.PowerState;
 import io.lifeboat.protocol.v1.VmdkCreateType;
+import io.lifeboat.storage.DiskImage;
+import io.lifeboat.storage.DiskImages;
 import io.lifeboat.storage.store.ChunkStore;
 import io.lifeboat.storage.store.RestorePoint;
 import io.lifeboat.storage.store.RestorePointId;
@@ -42,8 +44,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs DR drills on a standby (DESIGN.md flow 5, I1): checks that the restore point is usable in the agent's own
  * store, materialises it once as read-only VMDK bases in {@code <guestDir>/.drills/<drillId>/base-<i>.vmdk}, puts a
- * qcow2 overlay on each ({@code overlay-<i>.qcow2}), registers a transient drill copy under its drill name with no
- * guest id and no production NIC, starts it and verifies the boot; tears it all down and checks that nothing is left.
+ * copy-on-write overlay on each ({@link DrillOverlay}: {@code overlay-<i>.qcow2} on libvirt, a VMDK child
+ * {@code overlay-<i>.vmdk} on VMware), registers a transient drill copy under its drill name with no guest id and no
+ * production NIC, starts it and verifies the boot; tears it all down and checks that nothing is left.
  * The store is only read. Blocking steps run on the named worker pool.
  */
 public final class DrillRunner {
@@ -130,14 +133,18 @@ public final class DrillRunner {
     AtomicReference<GuestRef> copy = new AtomicReference<>();
     AtomicReference<String> evidence = new AtomicReference<>("");
     String where = "drill " + cmd.getDrillId() + " of guest " + cmd.getGuestId() + " on agent " + hostId;
-    Future<BootOutcome> run = driver.inventory().compose(specs -> {
+    AtomicReference<DrillOverlay> overlay = new AtomicReference<>();
+    Future<BootOutcome> run = driver.hostFacts().compose(facts -> {
+      overlay.set(DrillOverlay.forHost(facts, dir, where));
+      return driver.inventory();
+    }).compose(specs -> {
       for (GuestSpec s : specs) {
         if (s.getName().equals(name)) {
           return Future.failedFuture(HypervisorException.permanent("drill_exists", where + ": a guest named '"
               + name + "' already exists on " + driver.endpoint() + "; tear the drill down first"));
         }
       }
-      return workers.executeBlocking(() -> prepare(cmd, name, dir, r), false);
+      return workers.executeBlocking(() -> prepare(cmd, name, dir, overlay.get(), r), false);
     }).compose(spec -> driver.register(spec, Registration.TRANSIENT)).compose(registered -> {
       GuestRef ref = GuestRef.of(registered);
       copy.set(ref);
@@ -162,7 +169,8 @@ public final class DrillRunner {
     });
   }
 
-  private GuestSpec prepare(DrillBoot cmd, String name, Path dir, DrillBootResult.Builder r) throws IOException {
+  private GuestSpec prepare(DrillBoot cmd, String name, Path dir, DrillOverlay kind, DrillBootResult.Builder r)
+      throws IOException {
     RestorePointId id;
     try {
       RestorePointId.checkGuest(cmd.getGuestId());
@@ -184,10 +192,12 @@ public final class DrillRunner {
     List<Long> capacities = new ArrayList<>();
     for (int i = 0; i < bases.getDisksCount(); i++) {
       DiskSpec base = bases.getDisks(i);
-      Path overlay = dir.resolve("overlay-" + i + ".qcow2");
+      Path basePath = Path.of(base.getPath());
+      Path overlay = kind.overlayPath(dir, i);
       Files.deleteIfExists(overlay);
-      qemuImg.createOverlay(Path.of(base.getPath()), "vmdk", overlay);
-      Path.of(base.getPath()).toFile().setReadOnly();
+      qemuImg.createOverlay(kind.qemuFormat(), kind.backingName(basePath), "vmdk", overlay,
+          kind.createOptions(kind == DrillOverlay.VMDK_CHILD ? adapterType(basePath) : null));
+      basePath.toFile().setReadOnly();
       overlays.add(overlay.toString());
       capacities.add(base.getCapacityBytes());
     }
@@ -196,8 +206,15 @@ public final class DrillRunner {
       throw new IOException("restore point " + id + " changed while the drill read it");
     }
     r.setRootDigest(point.rootDigest());
-    return DrillSpecs.drillSpec(cmd.hasSpec() ? cmd.getSpec() : null, name, overlays, capacities,
+    return DrillSpecs.drillSpec(cmd.hasSpec() ? cmd.getSpec() : null, name, overlays, kind, capacities,
         cmd.getIsolatedNetwork(), random);
+  }
+
+  /** The {@code ddb.adapterType} of a materialised base VMDK (kept from the source disk), or null. */
+  private static String adapterType(Path base) throws IOException {
+    try (DiskImage image = DiskImages.open(base)) {
+      return image.info().adapterType();
+    }
   }
 
   /** Polls the drill copy's console (or run state when no marker is asked) until verified or the timeout. */

@@ -1,7 +1,6 @@
 package io.lifeboat.agent.drill;
 
 import io.lifeboat.agent.hypervisor.HypervisorException;
-import io.lifeboat.protocol.v1.DiskFormat;
 import io.lifeboat.protocol.v1.DiskSpec;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.NicSpec;
@@ -74,6 +73,7 @@ public final class DrillSpecs {
    * @param production the guest's production spec, or null to build a minimal one (1 vCPU, 512 MiB)
    * @param drillName the drill copy's name
    * @param overlays the overlay of each disk, in the point's disk order
+   * @param overlay what the overlays are (their format in the spec)
    * @param capacities each disk's capacity in bytes
    * @param isolatedNetwork the isolated network the NICs join, or empty for no NIC at all
    * @param random source of the fresh MACs
@@ -82,14 +82,14 @@ public final class DrillSpecs {
    *     use, or user-mode networking
    */
   public static GuestSpec drillSpec(GuestSpec production, String drillName, List<String> overlays,
-      List<Long> capacities, String isolatedNetwork, RandomGenerator random) {
+      DrillOverlay overlay, List<Long> capacities, String isolatedNetwork, RandomGenerator random) {
     GuestSpec base = production != null ? production : GuestSpec.newBuilder().setVcpus(1)
         .setMemoryBytes(512L << 20).build();
     GuestSpec.Builder b = base.toBuilder().clearGuestId().clearHypervisorUuid().clearConfigPath().clearPowerState()
         .clearDisks().clearNics().setName(drillName);
     for (int i = 0; i < overlays.size(); i++) {
       DiskSpec.Builder d = i < base.getDisksCount() ? base.getDisks(i).toBuilder() : DiskSpec.newBuilder();
-      b.addDisks(d.setPath(overlays.get(i)).setFormat(DiskFormat.DISK_FORMAT_QCOW2).clearVmdkCreateType()
+      b.addDisks(d.setPath(overlays.get(i)).setFormat(overlay.diskFormat()).setVmdkCreateType(overlay.createType())
           .setCapacityBytes(capacities.get(i)));
     }
     if (isolatedNetwork.isEmpty()) {

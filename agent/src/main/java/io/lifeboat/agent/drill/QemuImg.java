@@ -6,12 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Creates qcow2 overlays on read-only bases with the host's {@code qemu-img} (from qemu-utils). Blocking: call it on
- * a worker thread.
+ * Creates copy-on-write overlays (qcow2, or VMDK child disks) on read-only bases with the host's {@code qemu-img}
+ * (from qemu-utils). Blocking: call it on a worker thread.
  */
 public final class QemuImg {
   private static final long TIMEOUT_SECONDS = 60;
@@ -28,16 +29,24 @@ public final class QemuImg {
   }
 
   /**
-   * Creates {@code overlay} as a qcow2 image whose backing file is {@code base}; writes go to the overlay only.
+   * Creates {@code overlay} in {@code format} (qcow2, or vmdk for a monolithicSparse child with {@code parentCID}
+   * and {@code parentFileNameHint}) whose backing file is {@code backing}; writes go to the overlay only.
    *
-   * @param base the absolute path of the backing image
-   * @param baseFormat its format as qemu-img names it ({@code vmdk}, {@code raw})
+   * @param format the overlay's format as qemu-img names it
+   * @param backing the backing image: absolute, or relative to the overlay's directory
+   * @param baseFormat the backing image's format as qemu-img names it ({@code vmdk}, {@code raw})
    * @param overlay the absolute path of the overlay to create (must not exist)
+   * @param options qemu-img {@code -o} options, e.g. {@code adapter_type=lsilogic}, or empty
    * @throws IOException when qemu-img cannot run or fails; the message holds its output
    */
-  public void createOverlay(Path base, String baseFormat, Path overlay) throws IOException {
-    List<String> cmd = List.of(executable, "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", baseFormat,
-        overlay.toString());
+  public void createOverlay(String format, String backing, String baseFormat, Path overlay, String options)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(executable, "create", "-q", "-f", format, "-b", backing, "-F",
+        baseFormat));
+    if (!options.isEmpty()) {
+      cmd.addAll(List.of("-o", options));
+    }
+    cmd.add(overlay.toString());
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -59,7 +68,7 @@ public final class QemuImg {
       throw new IOException(executable + " create " + overlay + ": interrupted", e);
     }
     if (p.exitValue() != 0) {
-      throw new IOException(executable + " create " + overlay + " on " + base + " failed (exit " + p.exitValue()
+      throw new IOException(executable + " create " + overlay + " on " + backing + " failed (exit " + p.exitValue()
           + "): " + output);
     }
   }

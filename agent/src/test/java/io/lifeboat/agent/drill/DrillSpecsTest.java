@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lifeboat.agent.hypervisor.HypervisorException;
 import io.lifeboat.agent.hypervisor.libvirt.DomainXmlWriter;
+import io.lifeboat.agent.vmx.VmxGuestSpecs;
 import io.lifeboat.protocol.v1.DiskBus;
 import io.lifeboat.protocol.v1.DiskFormat;
 import io.lifeboat.protocol.v1.DiskSpec;
 import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.NicModel;
 import io.lifeboat.protocol.v1.NicSpec;
+import io.lifeboat.protocol.v1.VmdkCreateType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -34,7 +38,7 @@ class DrillSpecsTest {
   @Test
   void withoutAnIsolatedNetworkTheCopyHasNoNicNoIdAndRunsOnItsOverlays() {
     GuestSpec s = DrillSpecs.drillSpec(MAIL, "drill-mail-1234abcd", List.of("/g/.drills/d/overlay-0.qcow2"),
-        List.of(4096L), "", new Random(1));
+        DrillOverlay.QCOW2, List.of(4096L), "", new Random(1));
     assertThat(s.getName()).isEqualTo("drill-mail-1234abcd");
     assertThat(s.getGuestId()).isEmpty();
     assertThat(s.getHypervisorUuid()).isEmpty();
@@ -47,10 +51,22 @@ class DrillSpecsTest {
     assertThat(xml).doesNotContain("<interface").doesNotContain("52:54:00:aa:bb").doesNotContain(MAIL.getGuestId());
   }
 
+  @Test
+  void onVmwareTheCopyRunsOnVmdkChildDisksWrittenToAVmxWithNoNic() {
+    GuestSpec s = DrillSpecs.drillSpec(MAIL, "drill-mail-1234abcd", List.of("/ds/l/.drills/d/overlay-0.vmdk"),
+        DrillOverlay.VMDK_CHILD, List.of(4096L), "", new Random(1));
+    assertThat(s.getDisks(0).getFormat()).isEqualTo(DiskFormat.DISK_FORMAT_VMDK);
+    assertThat(s.getDisks(0).getVmdkCreateType()).isEqualTo(VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE);
+    String vmx = new String(VmxGuestSpecs.toVmx(s, Path.of("/ds/l/.drills/d"), null).toBytes(),
+        StandardCharsets.UTF_8);
+    assertThat(vmx).contains("displayName = \"drill-mail-1234abcd\"").contains("\"overlay-0.vmdk\"")
+        .doesNotContain("ethernet0.present = \"TRUE\"").doesNotContain("52:54:00:aa:bb").doesNotContain(MAIL.getHypervisorUuid());
+  }
+
   @Property(tries = 200)
   void onAnIsolatedNetworkEveryNicGetsAFreshLocallyAdministeredMacThere(@ForAll long seed) {
-    GuestSpec s = DrillSpecs.drillSpec(MAIL, "drill-mail-1", List.of("/g/o.qcow2"), List.of(4096L), "drillnet",
-        new Random(seed));
+    GuestSpec s = DrillSpecs.drillSpec(MAIL, "drill-mail-1", List.of("/g/o.qcow2"), DrillOverlay.QCOW2,
+        List.of(4096L), "drillnet", new Random(seed));
     assertThat(s.getNicsList()).hasSize(2).allSatisfy(n -> {
       assertThat(n.getNetwork()).isEqualTo("drillnet");
       assertThat(n.getMacAddress()).matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}").doesNotStartWith("52:54:00:aa:bb");
@@ -64,8 +80,8 @@ class DrillSpecsTest {
   @Test
   void aProductionNetworkOrUserNetworkingIsRefusedAsNotIsolated() {
     for (String net : List.of("lan", "bridge:br0", "bridge:br9", "user")) {
-      assertThatThrownBy(() -> DrillSpecs.drillSpec(MAIL, "drill-mail-1", List.of("/g/o.qcow2"), List.of(1L), net,
-          new Random(1))).isInstanceOfSatisfying(HypervisorException.class,
+      assertThatThrownBy(() -> DrillSpecs.drillSpec(MAIL, "drill-mail-1", List.of("/g/o.qcow2"), DrillOverlay.QCOW2,
+          List.of(1L), net, new Random(1))).isInstanceOfSatisfying(HypervisorException.class,
               e -> assertThat(e.code()).isEqualTo("not_isolated")).hasMessageContaining(net);
     }
   }

@@ -520,6 +520,10 @@ public final class VmwareDriver implements HypervisorDriver {
       }
       Path folder = Path.of(spec.getDisks(0).getPath()).toAbsolutePath().normalize().getParent();
       VmxFile vmx = VmxGuestSpecs.toVmx(spec, folder, null);
+      if (spec.getNicsCount() == 0) {
+        // Said explicitly, as VMware writes it for a VM without a network adapter (a drill copy, DESIGN.md I1).
+        vmx.set("ethernet0.present", "FALSE");
+      }
       String vmxHostPath = folder.resolve(stem + ".vmx").toString();
       String dsPath = datastores.toDatastorePath(vmxHostPath).orElseThrow(() -> HypervisorException.permanent(
           "unknown_datastore", endpoint() + ": folder " + folder + " is in no configured datastore"));
