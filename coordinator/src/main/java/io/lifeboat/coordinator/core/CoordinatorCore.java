@@ -70,6 +70,8 @@ public final class CoordinatorCore {
     private final ReplicationScheduler replication;
     private final io.lifeboat.coordinator.drill.DrillPlanner drills;
     private final HostFencePlanner fences;
+    private final io.lifeboat.coordinator.failover.ProtectionResumer resumer =
+            new io.lifeboat.coordinator.failover.ProtectionResumer();
     /** The latest monotonic time a tick carried (how recently the lost host's own agent was heard). */
     private long lastNanos;
     private Instant lastDrillCheck;
@@ -147,6 +149,15 @@ public final class CoordinatorCore {
     /** The lease table (read-only use: host states, why failover is not armed). */
     public LeaseTable leases() {
         return leases;
+    }
+
+    /**
+     * A host's state as the status shows it: its lease state, except that a LOST host the coordinator fenced shows
+     * FENCED. Decisions keep reading the lease table, so a fence changes no failover.
+     */
+    public HostState hostState(String hostId) {
+        HostState lease = leases.state(hostId);
+        return lease == HostState.LOST && state.fencedWhileLost(hostId).isPresent() ? HostState.FENCED : lease;
     }
 
     /** The current epoch. */
@@ -381,7 +392,8 @@ public final class CoordinatorCore {
      * an abandoned failover, which this retries from the host it was lost from), has a verified restore point on its
      * standby, and the host that owns it is FENCED, LOST with failover armed, or LOST and confirmed off by the admin
      * ({@code primaryConfirmedOff}). A host that is UP, SUSPECTED or in MAINTENANCE may still run the guest: the
-     * request is refused and nothing changes.
+     * request is refused and nothing changes; except that a retry of an abandoned failover whose host is UP again
+     * starts when that host's latest lease renewal reports the guest stopped and its standby does not run it.
      *
      * @param user the admin, for the refusal text and logs
      */
@@ -393,6 +405,12 @@ public final class CoordinatorCore {
         }
         var g = guest.get();
         Optional<String> ownerMayRun = ownerMayRun(g, primaryConfirmedOff);
+        if (ownerMayRun.isPresent() && state.abandonedRecovery(guestId).isPresent() && up(g.ownerHostId())) {
+            // A retry while the host it was lost from is back UP (the standby owns the guest once the recovery
+            // reached REGISTER): safe when that host's lease renewal says the guest is stopped there and the
+            // standby's copy does not run.
+            ownerMayRun = upHostRuns(g.ownerHostId(), guestId).or(() -> standbyRuns(g, "retrying the failover"));
+        }
         if (ownerMayRun.isPresent()) {
             return ManualFailover.refused(ownerMayRun.get());
         }
@@ -428,22 +446,16 @@ public final class CoordinatorCore {
             return ManualFailover.refused("restore point " + pointId + " is not a verified restore point of guest "
                     + guestId + " on its standby " + g.standbyHostId());
         }
-        String owner = g.ownerHostId();
         Optional<String> ownerMayRun = ownerMayRun(g, primaryConfirmedOff);
-        if (ownerMayRun.isPresent() && hostIds.contains(owner) && leases.state(owner) == HostState.UP) {
-            // An UP owner is safe only when its latest lease renewal says the guest is stopped there.
-            ownerMayRun = !runningGuests.containsKey(owner) ? Optional.of("host " + owner + " is UP and has not "
-                    + "renewed its lease since coordinator " + nodeId + " started: cannot tell whether guest "
-                    + guestId + " is stopped there") : runningGuests.get(owner).contains(guestId)
-                    ? Optional.of("guest " + guestId + " still runs on host " + owner + ": stop it there first, so "
-                    + "that two copies never run") : Optional.empty();
+        if (ownerMayRun.isPresent() && up(g.ownerHostId())) {
+            ownerMayRun = upHostRuns(g.ownerHostId(), guestId);
         }
         if (ownerMayRun.isPresent()) {
             return ManualFailover.refused(ownerMayRun.get());
         }
-        if (runningGuests.getOrDefault(g.standbyHostId(), Set.of()).contains(guestId)) {
-            return ManualFailover.refused("guest " + guestId + " already runs on its standby " + g.standbyHostId()
-                    + ": stop that copy before restoring");
+        Optional<String> standbyRuns = standbyRuns(g, "restoring");
+        if (standbyRuns.isPresent()) {
+            return ManualFailover.refused(standbyRuns.get());
         }
         return startRecovery(new PlannerInput.Restore(guestId, pointId, wall), guestId, user, "restore");
     }
@@ -483,6 +495,31 @@ public final class CoordinatorCore {
                     + ": a running primary must be stopped (the host FENCED or LOST) before failover, so that "
                     + "two copies never run";
         });
+    }
+
+    private boolean up(String host) {
+        return hostIds.contains(host) && leases.state(host) == HostState.UP;
+    }
+
+    /**
+     * For a {@code host} that is UP: why it may still run {@code guestId} (it has not renewed its lease since this
+     * coordinator started, or its latest renewal reports the guest running), or empty when that renewal says the
+     * guest is stopped there.
+     */
+    private Optional<String> upHostRuns(String host, String guestId) {
+        if (!runningGuests.containsKey(host)) {
+            return Optional.of("host " + host + " is UP and has not renewed its lease since coordinator " + nodeId
+                    + " started: cannot tell whether guest " + guestId + " is stopped there");
+        }
+        return runningGuests.get(host).contains(guestId) ? Optional.of("guest " + guestId + " still runs on host "
+                + host + ": stop it there first, so that two copies never run") : Optional.empty();
+    }
+
+    /** Why {@code g} cannot be recovered onto its standby while {@code doing}: its standby reports it running. */
+    private Optional<String> standbyRuns(GuestEntry g, String doing) {
+        return runningGuests.getOrDefault(g.standbyHostId(), Set.of()).contains(g.guestId())
+                ? Optional.of("guest " + g.guestId() + " already runs on its standby " + g.standbyHostId()
+                        + ": stop that copy before " + doing) : Optional.empty();
     }
 
     /** Plans {@code input} (a manual failover or a restore of one guest) and names the operation it started. */
@@ -605,6 +642,7 @@ public final class CoordinatorCore {
             out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
             out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
             out.decision(fences.tick(state, wall));
+            out.decision(resumer.resume(state, h -> whyNotReady(h).isEmpty(), wall));
             out.decision(replication.tick(state, this::whyNotReady, wall));
             drillTick(wall, out);
         }

@@ -125,6 +125,11 @@ public final class TransitionLines {
                         + state.guest(a.getGuestId()).map(g -> g.ownerHostId()).orElse("?") + ": " + reason + " ("
                         + a.getFailure().getCode() + ", " + a.getOperationId() + "); an admin's failover retries it");
             }
+            case GUEST_PROTECTION_RESUMED -> {
+                var r = record.getGuestProtectionResumed();
+                return info("guest " + guest(state, r.getGuestId()) + " PROTECTED again, owner " + r.getHostId()
+                        + ": " + r.getReason());
+            }
             case HOST_FENCE_REQUESTED -> {
                 var f = record.getHostFenceRequested();
                 return warn("host " + f.getHostId() + " fence requested from agent " + f.getAgentHostId() + " ("

@@ -52,7 +52,7 @@ public record StatusSnapshot(String nodeId, long epoch, Instant at, Optional<Str
     public static StatusSnapshot capture(CoordinatorCore core, Map<String, JsonObject> progress, Instant now,
                                          long nowNanos) {
         CoordinatorState state = core.state().copy();
-        List<Host> hosts = core.hostIds().stream().map(h -> new Host(h, core.leases().state(h),
+        List<Host> hosts = core.hostIds().stream().map(h -> new Host(h, core.hostState(h),
                 core.leases().failoverArmed(h), core.leases().notArmedReason(h), state.hostFacts(h),
                 core.heartbeats().heardFrom(h), core.heartbeats().silenceNanos(h, nowNanos),
                 core.leases().timers().leaseTtlNanos())).toList();

@@ -15,6 +15,7 @@ import io.lifeboat.protocol.v1.EpochStarted;
 import io.lifeboat.protocol.v1.FailoverStarted;
 import io.lifeboat.protocol.v1.GuestFailedOver;
 import io.lifeboat.protocol.v1.GuestProtected;
+import io.lifeboat.protocol.v1.GuestProtectionResumed;
 import io.lifeboat.protocol.v1.GuestRecoveryAbandoned;
 import io.lifeboat.protocol.v1.GuestState;
 import io.lifeboat.protocol.v1.HostFacts;
@@ -46,7 +47,11 @@ public final class CoordinatorState {
     private final Map<String, GuestBackups> backups = new TreeMap<>();
     private final Map<String, io.lifeboat.protocol.v1.FailbackProgress> failbacks = new LinkedHashMap<>();
     private final Map<String, io.lifeboat.protocol.v1.HostFenceRequested> fences = new LinkedHashMap<>();
+    /** The coordinator's successful fence of each LOST host, until the host changes state (a snapshot keeps it). */
+    private final Map<String, io.lifeboat.protocol.v1.HostFenceFinished> fencedLost = new TreeMap<>();
     private final Map<String, AbandonedRecovery> abandoned = new TreeMap<>();
+    /** Guests protected again after an abandoned failover, until their next failover (a snapshot replays them). */
+    private final Map<String, GuestProtectionResumed> resumed = new TreeMap<>();
     private RecentHistory history = new RecentHistory();
 
     /** Returns an independent copy, for planners that apply their own records as they decide. */
@@ -64,7 +69,9 @@ public final class CoordinatorState {
         copy.backups.putAll(backups);
         copy.failbacks.putAll(failbacks);
         copy.fences.putAll(fences);
+        copy.fencedLost.putAll(fencedLost);
         copy.abandoned.putAll(abandoned);
+        copy.resumed.putAll(resumed);
         copy.history = history.copy();
         return copy;
     }
@@ -88,7 +95,8 @@ public final class CoordinatorState {
             case FAILBACK_PROGRESS -> apply(record.getFailbackProgress());
             case HOST_FENCE_REQUESTED -> fences.put(record.getHostFenceRequested().getCommandId(),
                     record.getHostFenceRequested());
-            case HOST_FENCE_FINISHED -> fences.remove(record.getHostFenceFinished().getCommandId());
+            case HOST_FENCE_FINISHED -> apply(record.getHostFenceFinished());
+            case GUEST_PROTECTION_RESUMED -> apply(record.getGuestProtectionResumed());
             case RECORD_NOT_SET -> throw new IllegalArgumentException("journal record with no content");
             // Audit events and drill records are history: kept (bounded) so that a snapshot carries them.
             default -> history.apply(record);
@@ -107,6 +115,17 @@ public final class CoordinatorState {
     private void apply(HostStateChanged r) {
         hostHealth.put(r.getHostId(), r.getTo());
         hostFailoverArmed.put(r.getHostId(), r.getTo() == HostHealth.HOST_HEALTH_LOST && r.getFailoverArmed());
+        if (r.getTo() != HostHealth.HOST_HEALTH_LOST) {
+            fencedLost.remove(r.getHostId());
+        }
+    }
+
+    private void apply(io.lifeboat.protocol.v1.HostFenceFinished r) {
+        fences.remove(r.getCommandId());
+        // Kept only while the host is LOST: a fence that ends after the host was heard again says nothing of now.
+        if (r.getSucceeded() && hostHealth.get(r.getHostId()) == HostHealth.HOST_HEALTH_LOST) {
+            fencedLost.put(r.getHostId(), r);
+        }
     }
 
     private void apply(HostFactsRecorded r) {
@@ -140,6 +159,7 @@ public final class CoordinatorState {
                 guests.put(guestId, withState(g, GuestState.GUEST_STATE_FAILING_OVER, g.ownerHostId()));
             }
             abandoned.remove(guestId);
+            resumed.remove(guestId);
         }
         operations.put(r.getOperationId(), new FailoverOperation(r.getOperationId(), r.getLostHostId(),
                 Timestamps.instant(r.getDeclaredAt()), r.getGuestIdsList(), recoveries));
@@ -188,6 +208,20 @@ public final class CoordinatorState {
         updateRecovery(r.getOperationId(), r.getGuestId(), old -> new GuestRecovery(old.guestId(), old.step(),
                 old.status(), old.attempt(), old.pointId(), Optional.empty(), Optional.empty(), old.registeredSpec(),
                 old.failedOverAt(), Optional.of(Timestamps.instant(r.getAt()))));
+    }
+
+    /**
+     * The host an abandoned failover was recovering the guest from is back and still owns it: the guest is PROTECTED
+     * there again, and no longer AT_RISK for that failover.
+     */
+    private void apply(GuestProtectionResumed r) {
+        GuestEntry g = guests.get(r.getGuestId());
+        if (g == null) {
+            throw new IllegalStateException("journal resumes the protection of unknown guest " + r.getGuestId());
+        }
+        guests.put(r.getGuestId(), withState(g, GuestState.GUEST_STATE_PROTECTED, r.getHostId()));
+        abandoned.remove(r.getGuestId());
+        resumed.put(r.getGuestId(), r);
     }
 
     private void apply(BackupRequested r) {
@@ -311,6 +345,14 @@ public final class CoordinatorState {
         return java.util.Collections.unmodifiableMap(fences);
     }
 
+    /**
+     * The coordinator's fence that stopped a LOST host, since the host was declared LOST; empty when none succeeded
+     * or the host changed state since.
+     */
+    public Optional<io.lifeboat.protocol.v1.HostFenceFinished> fencedWhileLost(String hostId) {
+        return Optional.ofNullable(fencedLost.get(hostId));
+    }
+
     /** Why a guest is AT_RISK after an abandoned failover; empty when its latest recovery was not abandoned. */
     public Optional<AbandonedRecovery> abandonedRecovery(String guestId) {
         return Optional.ofNullable(abandoned.get(guestId));
@@ -338,6 +380,7 @@ public final class CoordinatorState {
         hostHealth.forEach((h, s) -> out.addRecords(JournalRecord.newBuilder().setHostStateChanged(
                 HostStateChanged.newBuilder().setHostId(h).setTo(s).setFailoverArmed(hostFailoverArmed(h))
                         .setReason("snapshot"))));
+        fencedLost.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setHostFenceFinished(f)));
         plans.values().forEach(p -> out.addRecords(JournalRecord.newBuilder().setRecoveryPlanDefined(p)));
         guests.values().forEach(g -> out.addRecords(JournalRecord.newBuilder().setGuestProtected(
                 GuestProtected.newBuilder().setSpec(g.spec()).setPrimaryHostId(g.primaryHostId())
@@ -382,6 +425,8 @@ public final class CoordinatorState {
                                 .setAt(Timestamps.of(at)).setFailure(abandonmentFailure(op, r.guestId())))));
             }
         }
+        // After the failovers, whose abandonment they end (a later failover of the guest would have dropped them).
+        resumed.values().forEach(r -> out.addRecords(JournalRecord.newBuilder().setGuestProtectionResumed(r)));
         failbacks.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setFailbackProgress(f)));
         fences.values().forEach(f -> out.addRecords(JournalRecord.newBuilder().setHostFenceRequested(f)));
         out.addAllRecords(history.records());

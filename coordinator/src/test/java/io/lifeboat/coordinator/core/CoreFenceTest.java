@@ -1,22 +1,19 @@
 package io.lifeboat.coordinator.core;
 
+import static io.lifeboat.coordinator.core.LostHostSite.S;
+import static io.lifeboat.coordinator.core.LostHostSite.T0;
+import static io.lifeboat.coordinator.core.LostHostSite.URI;
+import static io.lifeboat.coordinator.core.LostHostSite.core;
+import static io.lifeboat.coordinator.core.LostHostSite.from;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.lifeboat.coordinator.compat.CompatibilityEngine;
-import io.lifeboat.coordinator.failover.FailoverPlanner;
 import io.lifeboat.coordinator.failover.OutboundCommand;
 import io.lifeboat.coordinator.health.HostState;
-import io.lifeboat.coordinator.health.LeaseTimers;
-import io.lifeboat.coordinator.health.VoterPlacement;
 import io.lifeboat.coordinator.notify.NotificationTexts;
 import io.lifeboat.coordinator.state.CoordinatorState;
 import io.lifeboat.protocol.v1.CommandOutcome;
@@ -28,23 +25,9 @@ import io.lifeboat.protocol.v1.ErrorClass;
 import io.lifeboat.protocol.v1.Failure;
 import io.lifeboat.protocol.v1.FenceReason;
 import io.lifeboat.protocol.v1.FenceResult;
-import io.lifeboat.protocol.v1.FencingCapability;
-import io.lifeboat.protocol.v1.GuestBitness;
-import io.lifeboat.protocol.v1.GuestSpec;
 import io.lifeboat.protocol.v1.Heartbeat;
-import io.lifeboat.protocol.v1.HostFacts;
-import io.lifeboat.protocol.v1.HypervisorKind;
-import io.lifeboat.protocol.v1.Inventory;
 import io.lifeboat.protocol.v1.JournalRecord;
 import io.lifeboat.protocol.v1.MaterialiseResult;
-import io.lifeboat.protocol.v1.NicModel;
-import io.lifeboat.protocol.v1.NicSpec;
-import io.lifeboat.protocol.v1.PeerObservation;
-import io.lifeboat.protocol.v1.ProbeResult;
-import io.lifeboat.protocol.v1.RecoveryPlanDefined;
-import io.lifeboat.protocol.v1.ReplicationCommitted;
-import io.lifeboat.protocol.v1.VirtualizationExtension;
-import io.lifeboat.protocol.v1.VmdkCreateType;
 
 /**
  * When recovery of a lost host starts, the core also fences that host: journaled before the command is sent, sent to
@@ -52,86 +35,19 @@ import io.lifeboat.protocol.v1.VmdkCreateType;
  */
 class CoreFenceTest {
 
-    private static final long S = 1_000_000_000L;
-    private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
-    private static final String URI = "qemu+ssh://root@10.0.0.2/system";
-
-    private final List<JournalRecord> journal = new ArrayList<>();
-
-    private static CoordinatorCore core(CoordinatorState state, long nowNanos) {
-        return new CoordinatorCore("c1", LeaseTimers.defaults(),
-                new VoterPlacement(Map.of("hostA", "boxA", "hostB", "boxB", "c1", "nas")), Set.of("hostA", "hostB"),
-                new FailoverPlanner("c1", new CompatibilityEngine(), FailoverPlanner.Settings.defaults()), state,
-                nowNanos);
-    }
+    private final LostHostSite site = new LostHostSite();
+    private final List<JournalRecord> journal = site.journal;
 
     private CoreOutput keep(CoreOutput out) {
-        journal.addAll(out.records());
-        return out;
+        return site.keep(out);
     }
 
     private CoordinatorCore configured(CoordinatorCore core, String hypervisorEndpoint) {
-        keep(core.configure(List.of(RecoveryPlanDefined.newBuilder().setName("office").setTargetHostId("hostB")
-                        .setDestinationDir("/srv/lifeboat").putNetworkMap("bridged", "br0").build()),
-                List.of(new GuestProtection("g-mail", "mail", "hostA", "hostB", "office")),
-                List.of(new HostEndpoints("hostA", Optional.empty(), Optional.of(hypervisorEndpoint),
-                                Optional.of("10.0.0.2:22")),
-                        new HostEndpoints("hostB", Optional.of("10.0.0.3:7402"), Optional.empty(),
-                                Optional.empty()))));
-        return core;
+        return site.configured(core, hypervisorEndpoint);
     }
 
-    private static Envelope from(String host, Envelope.Builder e) {
-        return e.setSender(host).setMessageId(host + "-" + System.nanoTime()).build();
-    }
-
-    private static HostFacts kvm(String id) {
-        return HostFacts.newBuilder().setHostId(id).setHypervisorKind(HypervisorKind.HYPERVISOR_KIND_LIBVIRT_KVM)
-                .setHypervisorVersion("9.0.0").setVirtualizationExtension(
-                        VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X).setCpu64BitCapable(true).setCpuCount(4)
-                .setMemoryBytes(8L << 30).setMemoryFreeBytes(6L << 30).setDatastoreFreeBytes(100L << 30)
-                .setFencingCapability(FencingCapability.FENCING_CAPABILITY_SELF_FENCE).build();
-    }
-
-    /** hostA runs mail, protected onto hostB with a verified point; then hostA goes silent and its probes fail. */
     private List<CoreOutput> hostALost(CoordinatorCore core) {
-        keep(core.start(T0));
-        GuestSpec mail = GuestSpec.newBuilder().setName("mail").setHypervisorUuid("uuid-mail")
-                .setBitness(GuestBitness.GUEST_BITNESS_32).setVcpus(1).setMemoryBytes(1L << 30)
-                .addDisks(DiskSpec.newBuilder().setPath("/vm/mail/mail.vmdk").setFormat(DiskFormat.DISK_FORMAT_VMDK)
-                        .setVmdkCreateType(VmdkCreateType.VMDK_CREATE_TYPE_MONOLITHIC_SPARSE)
-                        .setCapacityBytes(8L << 30))
-                .addNics(NicSpec.newBuilder().setMacAddress("52:54:00:11:22:33").setModel(NicModel.NIC_MODEL_VIRTIO)
-                        .setNetwork("bridged")).build();
-        keep(core.onEnvelope("hostA", from("hostA", Envelope.newBuilder().setInventory(Inventory.newBuilder()
-                .setHostId("hostA").setFacts(kvm("hostA")).addGuests(mail))), 0, T0));
-        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setInventory(Inventory.newBuilder()
-                .setHostId("hostB").setFacts(kvm("hostB")))), 0, T0));
-        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setReplicationCommitted(ReplicationCommitted
-                .newBuilder().setGuestId("g-mail").setPointId("g-mail/20261130T095500Z").setTargetHostId("hostB")
-                .setSnapshotTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(T0.getEpochSecond() - 300)))),
-                0, T0));
-        List<CoreOutput> outputs = new ArrayList<>();
-        for (long now = 0; now <= 15 * S; now += S / 10) {
-            if (now % S == 0) {
-                keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                        .setHostId("hostB").addPeers(PeerObservation.newBuilder().setVoterId("hostA")
-                                .setSinceLastHeard(com.google.protobuf.Duration.newBuilder().setSeconds(now / S))))),
-                        now, T0.plusNanos(now)));
-            }
-            CoreOutput out = keep(core.tick(now, T0.plusNanos(now)));
-            outputs.add(out);
-            for (var probe : out.replies()) {
-                keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult
-                        .newBuilder().setCommandId(probe.envelope().getProbePeerHost().getHeader().getCommandId())
-                        .setProbe(ProbeResult.newBuilder().setPeerHostId("hostA")))), now, T0.plusNanos(now)));
-            }
-            if (out.commands().stream().anyMatch(c -> c.envelope().hasFencePeerHost())) {
-                break;
-            }
-        }
-        assertThat(core.leases().state("hostA")).isEqualTo(HostState.LOST);
-        return outputs;
+        return site.hostALost(core);
     }
 
     private static OutboundCommand fenceCommand(List<CoreOutput> outputs) {
@@ -218,6 +134,44 @@ class CoreFenceTest {
                         .isEqualTo("[lifeboat] host hostA FENCED (remote power off)");
             });
         });
+    }
+
+    @Test
+    void aHostTheCoordinatorFencedShowsFencedWhileFailoverDecisionsStillSeeItLost() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        var cmd = fenceCommand(hostALost(core)).envelope().getFencePeerHost();
+        assertThat(core.hostState("hostA")).isEqualTo(HostState.LOST);
+        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(
+                fenceResult(cmd.getHeader().getCommandId(), true))), 16 * S, T0.plusSeconds(16)));
+        assertThat(core.hostState("hostA")).isEqualTo(HostState.FENCED);
+        assertThat(core.hostState("hostB")).isEqualTo(HostState.UP);
+        // The lease table, which failover decisions read, still says LOST (armed): nothing else changes.
+        assertThat(core.leases().state("hostA")).isEqualTo(HostState.LOST);
+        assertThat(core.leases().failoverArmed("hostA")).isTrue();
+
+        // A restart from the journal, or from a snapshot of it, still shows FENCED.
+        CoordinatorState fromSnapshot = new CoordinatorState();
+        core.state().toSnapshot().getRecordsList().forEach(fromSnapshot::apply);
+        for (CoordinatorState rebuilt : List.of(site.replayed(), fromSnapshot)) {
+            CoordinatorCore restarted = configured(core(rebuilt, 20 * S), URI);
+            keep(restarted.start(T0.plusSeconds(20)));
+            assertThat(restarted.hostState("hostA")).isEqualTo(HostState.FENCED);
+        }
+
+        // hostA heard again: UP, and the fence no longer shows.
+        keep(core.onEnvelope("hostA", LostHostSite.heartbeat("hostA"), 30 * S, T0.plusSeconds(30)));
+        keep(core.tick(30 * S, T0.plusSeconds(30)));
+        assertThat(core.hostState("hostA")).isEqualTo(HostState.UP);
+        assertThat(core.state().fencedWhileLost("hostA")).isEmpty();
+    }
+
+    @Test
+    void aFenceThatFailedLeavesTheHostLost() {
+        CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
+        var cmd = fenceCommand(hostALost(core)).envelope().getFencePeerHost();
+        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(
+                fenceResult(cmd.getHeader().getCommandId(), false))), 16 * S, T0.plusSeconds(16)));
+        assertThat(core.hostState("hostA")).isEqualTo(HostState.LOST);
     }
 
     @Test
@@ -318,19 +272,14 @@ class CoreFenceTest {
     void anAbandonedRecoveryIsRetriedByAnAdminOnlyWhileItsHostIsStillOffAndTheRetryFencesAgain() {
         CoordinatorCore core = configured(core(new CoordinatorState(), 0), URI);
         List<CoreOutput> outputs = hostALost(core);
-        String materialiseId = outputs.get(outputs.size() - 1).commands().stream()
-                .filter(c -> c.envelope().hasMaterialiseRestorePoint()).findFirst().orElseThrow().envelope()
-                .getMaterialiseRestorePoint().getHeader().getCommandId();
-        keep(core.onEnvelope("hostB", from("hostB", Envelope.newBuilder().setCommandResult(CommandResult.newBuilder()
-                .setCommandId(materialiseId).setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
-                .setFailure(Failure.newBuilder().setErrorClass(ErrorClass.ERROR_CLASS_PERMANENT).setCode("no_space")
-                        .setMessage("datastore /srv/lifeboat on hostB is full")))), 16 * S, T0.plusSeconds(16)));
+        site.materialiseFails(core, outputs.get(outputs.size() - 1), 16 * S);
         assertThat(core.state().guest("g-mail").orElseThrow().state())
                 .isEqualTo(io.lifeboat.protocol.v1.GuestState.GUEST_STATE_AT_RISK);
         assertThat(core.state().abandonedRecovery("g-mail").orElseThrow().reason())
                 .isEqualTo("failover abandoned at MATERIALISE: datastore /srv/lifeboat on hostB is full");
 
-        // Once hostA is back (heard again, UP), a retry could start a second copy: refused.
+        // Once hostA is back (heard again, UP), it owns the guest again (nothing reached the standby): protected
+        // from there again, and a failover could start a second copy: refused.
         CoordinatorState replayed = new CoordinatorState();
         journal.forEach(replayed::apply);
         CoordinatorCore back = configured(core(replayed, 20 * S), URI);
@@ -339,6 +288,8 @@ class CoreFenceTest {
                 .setHostId("hostA"))), 20 * S, T0.plusSeconds(20));
         back.tick(20 * S, T0.plusSeconds(20));
         assertThat(back.leases().state("hostA")).isEqualTo(HostState.UP);
+        assertThat(back.state().guest("g-mail").orElseThrow().state())
+                .isEqualTo(io.lifeboat.protocol.v1.GuestState.GUEST_STATE_PROTECTED);
         assertThat(back.failoverGuest("g-mail", "admin", false, T0.plusSeconds(20)).conflict())
                 .hasValueSatisfying(why -> assertThat(why).startsWith("host hostA is UP and may be running guest"));
 
