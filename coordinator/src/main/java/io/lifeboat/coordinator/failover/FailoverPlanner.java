@@ -285,17 +285,7 @@ public final class FailoverPlanner {
 
         private void selectPoint(FailoverOperation op, String guestId) {
             GuestEntry guest = work.guest(guestId).orElseThrow();
-            // A restore comes with the admin's point pinned; a failover takes the latest verified one.
-            String pinned = op.guests().get(guestId).pointId();
-            Optional<RestorePoint> point = work.points(guestId).stream()
-                    .filter(p -> p.verified() && p.storeHostId().equals(guest.standbyHostId()))
-                    .filter(p -> pinned.isEmpty() || p.pointId().equals(pinned))
-                    .max(Comparator.comparing(RestorePoint::snapshotTime));
-            if (point.isEmpty()) {
-                abandon(op, guestId, "no_verified_point", "guest " + guestId + ": no verified restore point "
-                        + (pinned.isEmpty() ? "" : pinned + " ") + "on host " + guest.standbyHostId());
-                return;
-            }
+            // The standby's verdict comes first: a guest it cannot run is refused with that reason, points or not.
             Optional<HostFacts> facts = work.hostFacts(guest.standbyHostId());
             if (facts.isEmpty()) {
                 abandon(op, guestId, "no_host_facts", "guest " + guestId + ": standby host " + guest.standbyHostId()
@@ -309,6 +299,17 @@ public final class FailoverPlanner {
                     new PlacementTarget(facts.get(), plan.getNetworkMapMap(), dir));
             if (verdict.compatibility() == Compatibility.REFUSE) {
                 abandon(op, guestId, "refused", String.join("; ", verdict.refusals()));
+                return;
+            }
+            // A restore comes with the admin's point pinned; a failover takes the latest verified one.
+            String pinned = op.guests().get(guestId).pointId();
+            Optional<RestorePoint> point = work.points(guestId).stream()
+                    .filter(p -> p.verified() && p.storeHostId().equals(guest.standbyHostId()))
+                    .filter(p -> pinned.isEmpty() || p.pointId().equals(pinned))
+                    .max(Comparator.comparing(RestorePoint::snapshotTime));
+            if (point.isEmpty()) {
+                abandon(op, guestId, "no_verified_point", "guest " + guestId + ": no verified restore point "
+                        + (pinned.isEmpty() ? "" : pinned + " ") + "on host " + guest.standbyHostId());
                 return;
             }
             Duration age = Duration.between(point.get().snapshotTime(), op.declaredAt());

@@ -294,6 +294,16 @@ class FailoverPlannerTest {
     }
 
     @Test
+    void aRefusedGuestWithoutAnyPointIsAbandonedWithTheRefusalNotTheMissingPoint() {
+        List<JournalRecord> journal = new ArrayList<>(office(VirtualizationExtension.VIRTUALIZATION_EXTENSION_NONE));
+        journal.removeIf(JournalRecord::hasRestorePointRecorded);
+        Decision first = planner.plan(replay(journal), new PlannerInput.RecoveryDue("hostP", T0));
+        assertThat(first.records()).filteredOn(JournalRecord::hasGuestRecoveryAbandoned)
+                .filteredOn(r -> r.getGuestRecoveryAbandoned().getGuestId().equals("dc")).singleElement()
+                .satisfies(r -> assertThat(r.getGuestRecoveryAbandoned().getFailure().getCode()).isEqualTo("refused"));
+    }
+
+    @Test
     void retriableFailuresAndTimeoutsRetryWithNewCommandIdsThenGiveUp() {
         List<JournalRecord> journal = new ArrayList<>(office(VirtualizationExtension.VIRTUALIZATION_EXTENSION_VT_X));
         Decision d = planner.plan(replay(journal), new PlannerInput.RecoveryDue("hostP", T0));
