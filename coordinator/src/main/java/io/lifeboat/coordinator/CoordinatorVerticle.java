@@ -318,8 +318,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     private void persist(CoreOutput out) {
         out.replies().forEach(this::send);
         if (out.records().isEmpty()) {
-            // Nothing new to journal, but earlier records may still be on their way to the disk.
-            appended = appended.onSuccess(v -> out.commands().forEach(this::send));
+            // Nothing new to journal, but earlier records may still be on their way to the disk. (Most calls, the
+            // renewals and heartbeats of every agent every second, have no command either: no listener for them.)
+            if (!out.commands().isEmpty()) {
+                appended = appended.onSuccess(v -> out.commands().forEach(this::send));
+            }
             return;
         }
         List<byte[]> bytes = out.records().stream().map(JournalRecord::toByteArray).toList();

@@ -639,8 +639,14 @@ public final class CoordinatorCore {
             out.decision(planner.plan(state, new PlannerInput.RecoveryDue(host, wall)));
         }
         if (tickCount++ % 10 == 0) {
-            out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
-            out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
+            // Both planners copy the whole state per call; with no operation (failback) in the journal there is
+            // nothing for them to time out or advance.
+            if (state.operationCount() > 0) {
+                out.decision(planner.plan(state, new PlannerInput.Tick(wall)));
+            }
+            if (!state.failbacks().isEmpty()) {
+                out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
+            }
             out.decision(fences.tick(state, wall));
             out.decision(resumer.resume(state, h -> whyNotReady(h).isEmpty(), wall));
             out.decision(replication.tick(state, this::whyNotReady, wall));

@@ -23,7 +23,8 @@ public final class HeartbeatTracker {
     private final long startNanos;
     private final long peerReportFreshNanos;
     private final long keepSilenceAboveNanos;
-    private final Map<String, Long> lastHeardNanos = new HashMap<>();
+    /** host id -> when it was last heard from, updated in place: no boxing per heartbeat. */
+    private final Map<String, long[]> lastHeardNanos = new HashMap<>();
     /** observer host id -> observed voter id -> the observer's latest report. */
     private final Map<String, Map<String, PeerReport>> reports = new HashMap<>();
 
@@ -71,9 +72,11 @@ public final class HeartbeatTracker {
 
     /** Records that something from {@code hostId} was received at {@code receivedNanos}. */
     public void heard(String hostId, long receivedNanos) {
-        Long previous = lastHeardNanos.get(hostId);
-        if (previous == null || previous < receivedNanos) {
-            lastHeardNanos.put(hostId, receivedNanos);
+        long[] last = lastHeardNanos.get(hostId);
+        if (last == null) {
+            lastHeardNanos.put(hostId, new long[] {receivedNanos});
+        } else if (last[0] < receivedNanos) {
+            last[0] = receivedNanos;
         }
     }
 
@@ -120,7 +123,8 @@ public final class HeartbeatTracker {
 
     /** How long the coordinator itself has not heard from {@code hostId}. */
     public long silenceNanos(String hostId, long nowNanos) {
-        return nowNanos - lastHeardNanos.getOrDefault(hostId, startNanos);
+        long[] last = lastHeardNanos.get(hostId);
+        return nowNanos - (last == null ? startNanos : last[0]);
     }
 
     /**

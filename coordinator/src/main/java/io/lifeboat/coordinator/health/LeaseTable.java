@@ -37,6 +37,8 @@ public final class LeaseTable {
         }
     }
 
+    private static final HealthAssessment NOTHING = new HealthAssessment(List.of(), List.of(), List.of());
+
     private final LeaseTimers timers;
     private final VoterPlacement placement;
     /** The placement's voters, copied once: evaluate() runs every 100 ms. */
@@ -44,6 +46,20 @@ public final class LeaseTable {
     private final HeartbeatTracker tracker;
     private final Optional<String> placementProblem;
     private final Map<String, Host> hosts = new TreeMap<>();
+    /**
+     * The hosts that may change state without any silence crossing the suspicion timer: SUSPECTED and LOST hosts, and
+     * UP or FENCED hosts whose fenced report disagrees with their state. Every other host is UP, FENCED or in
+     * MAINTENANCE and changes only once its silence passes the suspicion timer.
+     */
+    private final Map<String, Host> watched = new TreeMap<>();
+    /**
+     * The earliest time (tracker receipt) any UP or FENCED host was last heard from, as of the latest full pass:
+     * silences only shrink as heartbeats arrive, so until {@code now - earliestHeardNanos} passes the suspicion timer
+     * no UP or FENCED host outside {@link #watched} can be due for anything.
+     */
+    private long earliestHeardNanos;
+    /** Whether the next evaluation must look at every host (a host was registered or changed state). */
+    private boolean fullPassDue = true;
 
     /**
      * Creates the table; validates the timer order and checks the voter placement.
@@ -71,6 +87,7 @@ public final class LeaseTable {
     /** Registers (or updates) a host; {@code canFence} is false for hosts with no self-fence and no fence loop. */
     public void registerHost(String hostId, boolean canFence) {
         hosts.computeIfAbsent(hostId, id -> new Host(id, canFence)).canFence = canFence;
+        fullPassDue = true;
     }
 
     /** Current state of a host. */
@@ -98,18 +115,63 @@ public final class LeaseTable {
 
     /** Records whether the host's latest heartbeat says it has fenced itself and not yet regained a lease. */
     public void onFencedReport(String hostId, boolean fenced) {
-        host(hostId).reportsFenced = fenced;
+        Host host = host(hostId);
+        if (host.reportsFenced != fenced) {
+            host.reportsFenced = fenced;
+            watch(host);
+        }
     }
 
-    /** Decides the state changes, probes and recoveries due at {@code nowNanos}, without changing anything. */
+    /** Keeps {@link #watched} up to date after a host's state or fenced report changed. */
+    private void watch(Host host) {
+        boolean needsLook = switch (host.state) {
+            case SUSPECTED, LOST -> true;
+            case UP -> host.reportsFenced;
+            case FENCED -> !host.reportsFenced;
+            case MAINTENANCE -> false;
+        };
+        if (needsLook) {
+            watched.put(host.hostId, host);
+        } else {
+            watched.remove(host.hostId);
+        }
+    }
+
+    /**
+     * Decides the state changes, probes and recoveries due at {@code nowNanos}, without changing anything.
+     *
+     * <p>It looks at every host only when some UP or FENCED host may have been silent past the suspicion timer (or a
+     * host changed state since); otherwise only at the {@link #watched} hosts, in the same host id order. The hosts it
+     * skips would yield nothing: their silence is at most the suspicion timer and their fenced report agrees with
+     * their state.
+     */
     public HealthAssessment evaluate(long nowNanos) {
+        if (fullPassDue || nowNanos - earliestHeardNanos > timers.suspectAfterNanos()) {
+            fullPassDue = false;
+            long longestSilence = Long.MIN_VALUE;
+            for (Host host : hosts.values()) {
+                if (host.state == HostState.UP || host.state == HostState.FENCED) {
+                    longestSilence = Math.max(longestSilence, tracker.silenceNanos(host.hostId, nowNanos));
+                }
+            }
+            // With no UP or FENCED host, only apply() can make one: it asks for a full pass.
+            earliestHeardNanos = longestSilence == Long.MIN_VALUE ? nowNanos : nowNanos - longestSilence;
+            return evaluate(hosts.values(), nowNanos);
+        }
+        if (watched.isEmpty()) {
+            return NOTHING;
+        }
+        return evaluate(watched.values(), nowNanos);
+    }
+
+    private HealthAssessment evaluate(Iterable<Host> candidates, long nowNanos) {
         List<HostTransition> transitions = new ArrayList<>();
         List<ProbeRequest> probes = new ArrayList<>();
         List<String> recoveryDue = new ArrayList<>();
         List<String> voters = this.voters;
         int majority = VoterPlacement.majority(voters.size());
         int newlyLost = 0;
-        for (Host host : hosts.values()) {
+        for (Host host : candidates) {
             long silence = tracker.silenceNanos(host.hostId, nowNanos);
             switch (host.state) {
                 case UP, FENCED -> {
@@ -249,6 +311,8 @@ public final class LeaseTable {
             host.adminConfirmed = false;
             host.notArmedReason = "";
         }
+        watch(host);
+        fullPassDue = true;
     }
 
     private Host host(String hostId) {
