@@ -692,10 +692,16 @@ public final class CoordinatorCore {
     }
 
     private void drillTick(Instant wall, Out out) {
-        Set<String> planNames = new java.util.HashSet<>();
-        state.guests().values().forEach(g -> planNames.add(g.plan()));
+        // The tick reads only the plans of running drills, the scheduler only plans with a cron: a pass over every
+        // guest (for the plans in use) is needed only when some plan has a cron.
         Map<String, RecoveryPlanDefined> plans = new HashMap<>();
-        planNames.forEach(name -> state.plan(name).ifPresent(p -> plans.put(name, p)));
+        List<RecoveryPlanDefined> scheduled = state.plans().values().stream()
+                .filter(p -> !p.getDrill().getCron().isBlank()).toList();
+        if (!scheduled.isEmpty()) {
+            Set<String> inUse = new java.util.HashSet<>();
+            state.guests().values().forEach(g -> inUse.add(g.plan()));
+            scheduled.stream().filter(p -> inUse.contains(p.getName())).forEach(p -> plans.put(p.getName(), p));
+        }
         drills.runningDrills().forEach(b -> state.plan(b.getStarted().getPlan())
                 .ifPresent(p -> plans.put(p.getName(), p)));
         out.decision(drills.tick(plans, new io.lifeboat.coordinator.drill.StateDrillSite(state), state.epoch(), wall));

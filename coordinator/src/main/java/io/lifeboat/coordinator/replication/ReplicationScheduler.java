@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import io.lifeboat.coordinator.failover.Decision;
@@ -103,9 +105,17 @@ public final class ReplicationScheduler {
         List<OutboundCommand> commands = new ArrayList<>();
         // Each guest gets at most one record per tick and guests do not affect each other: no working copy needed.
         CoordinatorState work = state;
-        for (GuestEntry guest : work.guests().values()) {
-            GuestBackups b = work.backups(guest.guestId());
+        // The few guests with a backup in flight, found once: no bookkeeping lookup per guest (10,000 a second at
+        // scale) for the others.
+        Set<String> inFlight = new HashSet<>();
+        work.backups().values().forEach(b -> {
             if (b.pending().isPresent()) {
+                inFlight.add(b.guestId());
+            }
+        });
+        for (GuestEntry guest : work.guests().values()) {
+            if (!inFlight.isEmpty() && inFlight.contains(guest.guestId())) {
+                GuestBackups b = work.backups(guest.guestId());
                 PendingBackup p = b.pending().get();
                 if (guest.state() != GuestState.GUEST_STATE_PROTECTED) {
                     // Failing over: the old primary's backup is no longer wanted, and must not be resent to it.

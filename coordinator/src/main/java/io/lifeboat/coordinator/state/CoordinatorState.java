@@ -309,6 +309,11 @@ public final class CoordinatorState {
         return Optional.ofNullable(plans.get(name));
     }
 
+    /** Every recovery plan, by name. */
+    public Map<String, RecoveryPlanDefined> plans() {
+        return java.util.Collections.unmodifiableMap(plans);
+    }
+
     /** A protected guest by id. */
     public Optional<GuestEntry> guest(String guestId) {
         return Optional.ofNullable(guests.get(guestId));
@@ -333,6 +338,11 @@ public final class CoordinatorState {
     public GuestBackups backups(String guestId) {
         GuestBackups b = backups.get(guestId);
         return b == null ? GuestBackups.initial(guestId) : b;
+    }
+
+    /** The replication bookkeeping of every guest that ever had a backup requested, by guest id. */
+    public Map<String, GuestBackups> backups() {
+        return java.util.Collections.unmodifiableMap(backups);
     }
 
     /** Every failback operation's latest state, in the order they started. */
