@@ -60,6 +60,8 @@ public final class CoordinatorCore {
 
     private final String nodeId;
     private final LeaseTimers timers;
+    /** The lease TTL every grant carries, built once. */
+    private final Duration leaseTtl;
     private final FailoverPlanner planner;
     private final CoordinatorState state;
     private final HeartbeatTracker tracker;
@@ -77,7 +79,8 @@ public final class CoordinatorCore {
     private Instant lastDrillCheck;
     private Map<String, HostEndpoints> endpoints = Map.of();
     private io.lifeboat.coordinator.failback.FailbackPlanner failback;
-    private final Map<String, Set<String>> runningGuests = new HashMap<>();
+    /** The guests each host's latest lease renewal reports running (the renewal's own immutable list: no copy). */
+    private final Map<String, List<String>> runningGuests = new HashMap<>();
     private List<GuestProtection> protections = List.of();
     private long probeCount;
     private long replyCount;
@@ -94,9 +97,12 @@ public final class CoordinatorCore {
                            FailoverPlanner planner, CoordinatorState replayed, long nowNanos) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.timers = timers.validate();
+        this.leaseTtl = duration(timers.leaseTtlNanos());
         this.planner = Objects.requireNonNull(planner, "planner");
         this.state = Objects.requireNonNull(replayed, "replayed");
-        this.hostIds = Set.copyOf(hostIds);
+        // A hash set, not Set.copyOf: the immutable set probes linearly, and ids like host0..host999 have nearly
+        // consecutive hashes, so a lookup (on every envelope) walked long runs of them.
+        this.hostIds = java.util.Collections.unmodifiableSet(new java.util.HashSet<>(hostIds));
         // The lease table asks about silences of the lease TTL and the recovery start, both longer than the suspicion
         // timer: shorter reported silences need not be kept (no allocation per peer observation).
         this.tracker = new HeartbeatTracker(nodeId, nowNanos, timers.peerReportFreshNanos(),
@@ -236,13 +242,13 @@ public final class CoordinatorCore {
         switch (envelope.getPayloadCase()) {
             case LEASE_RENEW -> {
                 tracker.heard(hostId, nowNanos);
-                runningGuests.put(hostId, Set.copyOf(envelope.getLeaseRenew().getRunningGuestIdsList()));
+                runningGuests.put(hostId, envelope.getLeaseRenew().getRunningGuestIdsList());
                 out.replies.add(new OutboundCommand(hostId, Envelope.newBuilder()
                         .setMessageId(nodeId + "-grant-" + state.epoch() + "-" + (++replyCount)).setSender(nodeId)
                         .setEpoch(state.epoch()).setInReplyTo(envelope.getMessageId())
                         .setLeaseGrant(LeaseGrant.newBuilder().setHostId(hostId).setVoterId(nodeId)
                                 .setRenewalNumber(envelope.getLeaseRenew().getRenewalNumber())
-                                .setTtl(duration(timers.leaseTtlNanos()))).build()));
+                                .setTtl(leaseTtl)).build()));
             }
             case HEARTBEAT -> {
                 // The hot path at scale (every agent reports on every peer, every second): no map, no boxing.
@@ -517,7 +523,7 @@ public final class CoordinatorCore {
 
     /** Why {@code g} cannot be recovered onto its standby while {@code doing}: its standby reports it running. */
     private Optional<String> standbyRuns(GuestEntry g, String doing) {
-        return runningGuests.getOrDefault(g.standbyHostId(), Set.of()).contains(g.guestId())
+        return runningGuests.getOrDefault(g.standbyHostId(), List.of()).contains(g.guestId())
                 ? Optional.of("guest " + g.guestId() + " already runs on its standby " + g.standbyHostId()
                         + ": stop that copy before " + doing) : Optional.empty();
     }
@@ -550,7 +556,7 @@ public final class CoordinatorCore {
     /** Fails {@code guestId} back, judging "no copy runs on the primary" by the primary's latest lease renewal. */
     public ManualFailover failbackGuest(String guestId, String user, Instant wall) {
         String primary = state.guest(guestId).map(g -> g.primaryHostId()).orElse("");
-        return failbackGuest(guestId, user, runningGuests.getOrDefault(primary, Set.of()), wall);
+        return failbackGuest(guestId, user, Set.copyOf(runningGuests.getOrDefault(primary, List.of())), wall);
     }
 
     /**

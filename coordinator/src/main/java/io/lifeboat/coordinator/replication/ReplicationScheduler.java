@@ -86,7 +86,9 @@ public final class ReplicationScheduler {
      */
     public void configure(Map<String, Duration> rpos, Map<String, String> stores) {
         this.rpos = Map.copyOf(rpos);
-        this.stores = Map.copyOf(stores);
+        // By host id, asked for every guest every second: a hash map (Map.copyOf probes linearly, slow on ids with
+        // nearly consecutive hashes such as host0..host999).
+        this.stores = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(stores));
     }
 
     /** The RPO of a guest. */
