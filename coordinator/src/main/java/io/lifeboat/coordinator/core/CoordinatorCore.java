@@ -654,7 +654,10 @@ public final class CoordinatorCore {
                 out.decision(failback.plan(state, new io.lifeboat.coordinator.failback.FailbackInput.Tick(wall)));
             }
             out.decision(fences.tick(state, wall));
-            out.decision(resumer.resume(state, h -> whyNotReady(h).isEmpty(), wall));
+            if (state.anyAbandonedRecovery()) {
+                // It resumes only guests of an abandoned failover: with none, no pass over every guest.
+                out.decision(resumer.resume(state, h -> whyNotReady(h).isEmpty(), wall));
+            }
             out.decision(replication.tick(state, this::whyNotReady, wall));
             drillTick(wall, out);
         }

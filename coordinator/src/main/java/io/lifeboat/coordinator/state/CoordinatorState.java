@@ -368,6 +368,11 @@ public final class CoordinatorState {
         return Optional.ofNullable(abandoned.get(guestId));
     }
 
+    /** Whether any guest is AT_RISK after an abandoned failover. */
+    public boolean anyAbandonedRecovery() {
+        return !abandoned.isEmpty();
+    }
+
     /** The audit events and drill records kept for history (bounded), which snapshots carry. */
     public RecentHistory history() {
         return history;
