@@ -92,10 +92,13 @@ class LabPageIT {
                         .size() == 2 && site.guests().stream().allMatch(g -> "hostA".equals(hostOf(g))
                         && guestRow(g).orElseThrow().getText().contains("Newest point")));
         BROWSER.shot("lab-dashboard");
-        for (SiteGuest g : site.guests()) {
-            assertThat(guestRow(g).orElseThrow().findElement(By.cssSelector(".guest-name")).getText())
-                    .isEqualTo(g.name());
-        }
+        // The dashboard redraws rows on every live event: a row read between two redraws may be gone (stale).
+        await("each guest's row names it").atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            for (SiteGuest g : site.guests()) {
+                assertThat(guestRow(g).orElseThrow().findElement(By.cssSelector(".guest-name")).getText())
+                        .isEqualTo(g.name());
+            }
+        });
     }
 
     /**
@@ -108,15 +111,16 @@ class LabPageIT {
         assertThat((String) none.get(1)).contains("X-CSRF-Token");
         assertThat(post(g, "forged").get(0)).isEqualTo(403L);
         assertThat(post(g, "session").get(0)).as("the same POST with the session's token").isEqualTo(409L);
-        assertThat(guestRow(g).orElseThrow().getAttribute("data-state")).isIn("PROTECTED", "AT_RISK");
+        await("the guest still protected").atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(
+                guestRow(g).orElseThrow().getAttribute("data-state")).isIn("PROTECTED", "AT_RISK"));
     }
 
     private static void theViewerGets403FromTheFailoverAction(SiteGuest g) {
         BROWSER.driver().findElement(By.id("logout")).click();
         login(LabSite.VIEWER_USER, VIEWER_PASSWORD, "viewer");
-        await().atMost(WAIT).ignoreExceptions().until(() -> guestRow(g).isPresent());
-        assertThat(guestRow(g).orElseThrow().findElement(By.cssSelector("button.action-failover")).isEnabled())
-                .as("the viewer's failover button").isFalse();
+        await("the viewer's failover button, disabled").atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(
+                guestRow(g).orElseThrow().findElement(By.cssSelector("button.action-failover")).isEnabled())
+                .as("the viewer's failover button").isFalse());
         List<?> refused = post(g, "session");
         assertThat(refused.get(0)).isEqualTo(403L);
         assertThat((String) refused.get(1)).contains("viewer");
